@@ -1,0 +1,11 @@
+import type { Command } from 'commander';
+import { register as doctor } from './doctor.js';
+
+/** Every sub-command, in the order `mohaq --help` lists them. Add one import and one entry per command. */
+const commands: Array<(program: Command) => void> = [
+  doctor,
+];
+
+export function registerCommands(program: Command): void {
+  for (const register of commands) register(program);
+}
