@@ -5,6 +5,7 @@
  */
 import type { GemmOptions, Kernels, PackedF32, PackedI8, QuantParams } from './types.js';
 import { invalidParameter } from '../util/errors.js';
+import { refCells } from './cells.js';
 
 /** Round half to even (what WASM's f32x4.nearest does). */
 export function roundHalfEven(x: number): number {
@@ -47,6 +48,7 @@ export function createRefKernels(): Kernels {
     if (depth === 0) throw new Error('kernel working arrays must be allocated inside kernels.scope()');
   };
   return {
+    ...refCells,
     name: 'ref',
     scope<T>(fn: () => T): T {
       depth++;

@@ -20,6 +20,8 @@
  * an f32 constant. That is what makes the integer path and the fake-quant path agree exactly.
  */
 
+import type { CellKernels } from './cells.js';
+
 export type BackendName = 'wasm' | 'ref';
 
 export interface PackedF32 {
@@ -55,7 +57,7 @@ export interface QuantParams {
   clip: number;
 }
 
-export interface Kernels {
+export interface Kernels extends CellKernels {
   readonly name: BackendName;
 
   // ---- memory -------------------------------------------------------------------------------------
