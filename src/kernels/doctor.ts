@@ -3,7 +3,7 @@
  * the reference backend on a few shapes and times a GEMM, so a user knows mohaq computes correctly and
  * how fast it will be here.
  */
-import { createKernels, kernels } from './backend.js';
+import { kernels } from './backend.js';
 import { createRefKernels } from './ref.js';
 import { VERSION } from '../util/version.js';
 import { Rng } from '../util/rng.js';
@@ -42,6 +42,20 @@ export async function runDoctor(): Promise<DoctorReport> {
     for (let i = 0; i < c1.length; i++) err = Math.max(err, Math.abs(c1[i]! - c2[i]!));
     checks.push({ name: `gemm f32 ${m}x${k}x${n}`, ok: err < 1e-4, maxError: err });
   }
+  {
+    const [m, k, n] = [37, 130, 29];
+    const a = Int8Array.from({ length: m * k }, () => rng.int(256) - 128);
+    const b = Int8Array.from({ length: k * n }, () => rng.int(256) - 128);
+    const c1 = new Int32Array(m * n);
+    const c2 = new Int32Array(m * n);
+    const p1 = fast.packI8(b, k, n);
+    fast.gemmI8(a, m, k, p1, c1);
+    ref.gemmI8(a, m, k, ref.packI8(b, k, n), c2);
+    p1.dispose();
+    let err = 0;
+    for (let i = 0; i < c1.length; i++) err = Math.max(err, Math.abs(c1[i]! - c2[i]!));
+    checks.push({ name: `gemm int8 ${m}x${k}x${n} (bit-exact)`, ok: err === 0, maxError: err });
+  }
   const [m, k, n] = [256, 512, 512];
   const a = new Float32Array(m * k);
   const b = new Float32Array(k * n);
@@ -58,7 +72,6 @@ export async function runDoctor(): Promise<DoctorReport> {
   p.dispose();
   times.sort((x, y) => x - y);
   const gemmGflops = (2 * m * k * n) / (times[2]! * 1e6);
-  void createKernels;
   return {
     ok: checks.every((c) => c.ok),
     mohaq: VERSION,

@@ -6,3 +6,4 @@ export { writeFileAtomic, writeJsonAtomic, readFileOrThrow, readJson } from './f
 export { silentProgress, lineProgress, barProgress, autoProgress, formatDuration } from './progress.js';
 export type { Progress, ProgressFields } from './progress.js';
 export { VERSION } from './version.js';
+export { spawnWorker, workerEntry, siblingModule } from './workers.js';

@@ -1,0 +1,438 @@
+/**
+ * The WASM SIMD128 backend. One fixed-size WebAssembly memory per instance (never grown, so views into
+ * it stay valid), laid out as:
+ *
+ *   [0, 64 KiB)          reserved: the spill tile of partial GEMM tiles lives here
+ *   [64 KiB, stack top)  the scope stack: working arrays (`f32`, `i8`, ...) and temporaries
+ *   [heap bottom, end)   the heap, growing down: packed weights, freed by `dispose()` (or when the packed
+ *                        object is garbage-collected)
+ *
+ * Arrays that do not live in this memory are copied in (and out, for outputs) around each call, so any
+ * Float32Array works; arrays from `f32()` avoid the copies.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { GemmOptions, Kernels, PackedF32, PackedI8, QuantParams } from '../types.js';
+import { quantConstants } from '../ref.js';
+import { refCells } from '../cells.js';
+import { MohaqError, invalidParameter } from '../../util/errors.js';
+import { KERNELS_WASM_FILE, SPILL_ADDRESS } from './assemble.js';
+import { kernelsWat } from './wat.js';
+import type { CellKernels } from '../cells.js';
+import './wasm-global.js';
+import { checkGemm, checkLength } from '../checks.js';
+
+type Ptr = number;
+
+interface KernelExports {
+  sigmoid(x: Ptr, out: Ptr, n: number): void;
+  tanh(x: Ptr, out: Ptr, n: number): void;
+  relu(x: Ptr, out: Ptr, n: number): void;
+  exp(x: Ptr, out: Ptr, n: number): void;
+  fake_quant(x: Ptr, out: Ptr, n: number, inv: number, step: number, lo: number, hi: number): void;
+  quantize(x: Ptr, out: Ptr, n: number, inv: number, lo: number, hi: number): void;
+  fixed_point(x: Ptr, out: Ptr, n: number, s: number, inv: number): void;
+  softmax_rows(x: Ptr, out: Ptr, rows: number, cols: number): void;
+  log_softmax_rows(x: Ptr, out: Ptr, rows: number, cols: number): void;
+  gemm_f32(a: Ptr, lda: number, m: number, k: number, bp: Ptr, n: number, c: Ptr, ldc: number, bias: Ptr, accumulate: number): void;
+  widen_i8(a: Ptr, lda: number, m: number, k: number, out: Ptr, kp: number): void;
+  gemm_i8(a: Ptr, kp: number, m: number, bp: Ptr, n: number, c: Ptr, ldc: number, accumulate: number): void;
+  pack_f32(b: Ptr, k: number, n: number, ldb: number, transpose: number, out: Ptr): void;
+  pack_i8(b: Ptr, k: number, n: number, kp: number, out: Ptr): void;
+  transpose_f32(a: Ptr, m: number, k: number, lda: number, out: Ptr): void;
+}
+
+const PAGE = 65536;
+const RESERVED = 65536;
+const ALIGN = 64;
+const DEFAULT_MEMORY_MIB = 2047;
+
+let cachedModule: WebAssembly.Module | null = null;
+
+/**
+ * The compiled kernel module. From dist/ it is the binary the build assembled; from source (tests, tsx)
+ * it is assembled once by a child process (wabt only initialises asynchronously, and backends are created
+ * synchronously) into a cache file keyed by a hash of the generated text, so edits to the generator are
+ * always picked up.
+ */
+function loadModule(): WebAssembly.Module {
+  if (cachedModule) return cachedModule;
+  const built = fileURLToPath(new URL(`./${KERNELS_WASM_FILE}`, import.meta.url));
+  let file = built;
+  if (import.meta.url.endsWith('.ts') || !existsSync(built)) {
+    const hash = createHash('sha256').update(kernelsWat(SPILL_ADDRESS)).digest('hex').slice(0, 16);
+    const cacheDir = fileURLToPath(new URL('../../../node_modules/.cache/mohaq/', import.meta.url));
+    file = join(cacheDir, `kernels-${hash}.wasm`);
+    if (!existsSync(file)) {
+      mkdirSync(cacheDir, { recursive: true });
+      const script = fileURLToPath(new URL(`./assemble-cli${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+      const args = import.meta.url.endsWith('.ts') ? ['--import', 'tsx', script, file] : [script, file];
+      execFileSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    }
+  }
+  cachedModule = new WebAssembly.Module(readFileSync(file));
+  return cachedModule;
+}
+
+const align = (n: number) => (n + ALIGN - 1) & ~(ALIGN - 1);
+
+type AnyTyped = Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array;
+
+class Packed implements PackedF32, PackedI8 {
+  disposed = false;
+  constructor(
+    readonly k: number,
+    readonly n: number,
+    readonly ptr: number,
+    readonly bytes: number,
+    readonly owner: WasmKernels,
+    readonly kind: 'f32' | 'i8',
+  ) {}
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.owner.releasePacked(this);
+  }
+}
+
+/** Records arrays copied in for one call and copies outputs back at the end. */
+interface Staging {
+  outputs: Array<{ arr: AnyTyped; ptr: number; len: number }>;
+}
+
+// The cells' element-wise kernels without a WASM version yet are the reference loops (see constructor).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface WasmKernels extends CellKernels {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class WasmKernels implements Kernels {
+  readonly name = 'wasm' as const;
+  readonly memory: WebAssembly.Memory;
+  private readonly x: KernelExports;
+  private readonly bytes: Uint8Array;
+  private readonly f32v: Float32Array;
+  private sp = RESERVED;
+  private heapBottom: number;
+  private readonly end: number;
+  private depth = 0;
+  private free: Array<{ ptr: number; size: number }> = [];
+  private readonly finalizer = new FinalizationRegistry<{ ptr: number; size: number; token: Packed | null }>((held) => this.heapFree(held.ptr, held.size));
+
+  constructor(module: WebAssembly.Module, memoryMiB = envMemoryMiB()) {
+    const pages = Math.min(32767, Math.max(64, Math.ceil((memoryMiB * 1024 * 1024) / PAGE)));
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const inst = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+    this.x = inst.exports as unknown as KernelExports;
+    this.bytes = new Uint8Array(this.memory.buffer);
+    this.f32v = new Float32Array(this.memory.buffer);
+    // a guard at the top: vector tails may read (never write) up to 16 bytes past an array
+    this.end = pages * PAGE - 256;
+    this.heapBottom = this.end;
+    for (const [name, fn] of Object.entries(refCells)) {
+      if (!(name in this)) (this as unknown as Record<string, unknown>)[name] = fn;
+    }
+  }
+
+  // ---- memory -------------------------------------------------------------------------------------
+
+  scope<T>(fn: () => T): T {
+    const mark = this.sp;
+    this.depth++;
+    try {
+      return fn();
+    } finally {
+      this.depth--;
+      this.sp = mark;
+    }
+  }
+
+  private stackAlloc(bytes: number): number {
+    const ptr = this.sp;
+    const next = ptr + align(Math.max(bytes, 1));
+    if (next > this.heapBottom) this.exhausted(bytes);
+    this.sp = next;
+    return ptr;
+  }
+
+  private exhausted(bytes: number): never {
+    const mib = (this.end / 1048576).toFixed(0);
+    throw new MohaqError(
+      'RESOURCE',
+      `kernel memory exhausted: ${(bytes / 1048576).toFixed(1)} MiB more were needed with ${((this.sp - RESERVED) / 1048576).toFixed(1)} MiB of working arrays and ${((this.end - this.heapBottom) / 1048576).toFixed(1)} MiB of packed weights in use (of ${mib} MiB); use smaller batches or set MOHAQ_KERNEL_MEMORY_MIB (max 2047)`,
+    );
+  }
+
+  private alloc<T extends AnyTyped>(n: number, ctor: { new (buf: ArrayBuffer, off: number, len: number): T; BYTES_PER_ELEMENT: number }): T {
+    if (this.depth === 0) throw new MohaqError('INTERNAL', 'kernel working arrays must be allocated inside kernels.scope()');
+    if (!Number.isInteger(n) || n < 0) throw invalidParameter('array length', 'a non-negative integer', n);
+    const bytes = n * ctor.BYTES_PER_ELEMENT;
+    const ptr = this.stackAlloc(bytes);
+    this.bytes.fill(0, ptr, ptr + bytes);
+    return new ctor(this.memory.buffer, ptr, n);
+  }
+
+  f32(n: number): Float32Array {
+    return this.alloc(n, Float32Array);
+  }
+  i32(n: number): Int32Array {
+    return this.alloc(n, Int32Array);
+  }
+  i16(n: number): Int16Array {
+    return this.alloc(n, Int16Array);
+  }
+  i8(n: number): Int8Array {
+    return this.alloc(n, Int8Array);
+  }
+
+  private heapAlloc(bytes: number): number {
+    const size = align(bytes);
+    for (let i = 0; i < this.free.length; i++) {
+      const b = this.free[i]!;
+      if (b.size >= size) {
+        const ptr = b.ptr;
+        if (b.size === size) this.free.splice(i, 1);
+        else {
+          b.ptr += size;
+          b.size -= size;
+        }
+        return ptr;
+      }
+    }
+    if (this.heapBottom - size < this.sp) this.exhausted(bytes);
+    this.heapBottom -= size;
+    return this.heapBottom;
+  }
+
+  private heapFree(ptr: number, bytes: number): void {
+    const size = align(bytes);
+    // insert sorted, then merge neighbours; a block touching the heap bottom returns to the free space
+    let i = 0;
+    while (i < this.free.length && this.free[i]!.ptr < ptr) i++;
+    this.free.splice(i, 0, { ptr, size });
+    for (let j = Math.max(0, i - 1); j < this.free.length - 1; ) {
+      const a = this.free[j]!;
+      const b = this.free[j + 1]!;
+      if (a.ptr + a.size === b.ptr) {
+        a.size += b.size;
+        this.free.splice(j + 1, 1);
+      } else if (j >= i) break;
+      else j++;
+    }
+    while (this.free.length && this.free[0]!.ptr === this.heapBottom) {
+      this.heapBottom += this.free[0]!.size;
+      this.free.shift();
+    }
+  }
+
+  releasePacked(p: Packed): void {
+    this.finalizer.unregister(p);
+    this.heapFree(p.ptr, p.bytes);
+  }
+
+  private registerPacked(p: Packed): Packed {
+    this.finalizer.register(p, { ptr: p.ptr, size: p.bytes, token: null }, p);
+    return p;
+  }
+
+  /** Bytes of packed weights currently held (for tests and diagnostics). */
+  heapInUse(): number {
+    let free = 0;
+    for (const b of this.free) free += b.size;
+    return this.end - this.heapBottom - free;
+  }
+
+  // ---- staging of foreign arrays --------------------------------------------------------------------
+
+  private resident(arr: AnyTyped): boolean {
+    return arr.buffer === this.memory.buffer;
+  }
+
+  /** Pointer to `len` elements of arr, copying arr in when it lives outside this memory. */
+  private input(arr: AnyTyped, len: number): number {
+    if (this.resident(arr)) return arr.byteOffset;
+    const bytes = len * arr.BYTES_PER_ELEMENT;
+    const ptr = this.stackAlloc(bytes + 16);
+    this.bytes.set(new Uint8Array(arr.buffer, arr.byteOffset, bytes), ptr);
+    return ptr;
+  }
+
+  /** Pointer for an output of `len` elements; foreign arrays are staged and copied back by `finish`. */
+  private output(st: Staging, arr: AnyTyped, len: number, readsToo: boolean): number {
+    if (this.resident(arr)) return arr.byteOffset;
+    const ptr = readsToo ? this.input(arr, len) : this.stackAlloc(len * arr.BYTES_PER_ELEMENT + 16);
+    st.outputs.push({ arr, ptr, len });
+    return ptr;
+  }
+
+  private finish(st: Staging): void {
+    for (const o of st.outputs) {
+      const bytes = o.len * o.arr.BYTES_PER_ELEMENT;
+      new Uint8Array(o.arr.buffer, o.arr.byteOffset, bytes).set(this.bytes.subarray(o.ptr, o.ptr + bytes));
+    }
+  }
+
+  /** Runs one kernel call with a temporary stack frame for staged arrays. */
+  private call<T>(fn: (st: Staging) => T): T {
+    const mark = this.sp;
+    const st: Staging = { outputs: [] };
+    try {
+      const r = fn(st);
+      this.finish(st);
+      return r;
+    } finally {
+      this.sp = mark;
+    }
+  }
+
+  private own(p: PackedF32 | PackedI8, kind: 'f32' | 'i8'): Packed {
+    if (!(p instanceof Packed) || p.owner !== this) throw new MohaqError('INTERNAL', 'packed matrix belongs to another kernel backend');
+    if (p.disposed) throw new MohaqError('INTERNAL', 'packed matrix was disposed');
+    if (p.kind !== kind) throw new MohaqError('INTERNAL', `expected a ${kind} packed matrix`);
+    return p;
+  }
+
+  // ---- products -----------------------------------------------------------------------------------
+
+  packF32(b: Float32Array, k: number, n: number, transpose = false): PackedF32 {
+    checkLength('packF32 B', b, k * n);
+    const bytes = Math.ceil(n / 8) * k * 32;
+    const ptr = this.heapAlloc(bytes);
+    this.call(() => {
+      const pb = this.input(b, k * n);
+      this.x.pack_f32(pb, k, n, transpose ? k : n, transpose ? 1 : 0, ptr);
+    });
+    return this.registerPacked(new Packed(k, n, ptr, bytes, this, 'f32'));
+  }
+
+  gemmF32(a: Float32Array, m: number, k: number, b: PackedF32, c: Float32Array, opts: GemmOptions = {}): void {
+    const p = this.own(b, 'f32');
+    const n = p.n;
+    const lda = opts.lda ?? k;
+    const ldc = opts.ldc ?? n;
+    checkGemm('gemmF32', a, m, k, lda, p.k, c, n, ldc, opts.bias);
+    if (m === 0 || n === 0) return;
+    this.call((st) => {
+      const pa = this.input(a, (m - 1) * lda + k);
+      // a strided C is copied in too, so the columns between the blocks survive the copy back
+      const pc = this.output(st, c, (m - 1) * ldc + n, !!opts.accumulate || ldc > n);
+      let pbias = 0;
+      if (opts.bias) {
+        // the micro-kernel reads whole 8-column panels of the bias: pass a zero-padded copy
+        pbias = this.stackAlloc(Math.ceil(n / 8) * 32);
+        this.f32v.fill(0, pbias >> 2, (pbias >> 2) + Math.ceil(n / 8) * 8);
+        this.f32v.set(opts.bias.subarray(0, n), pbias >> 2);
+      }
+      this.x.gemm_f32(pa, lda, m, k, p.ptr, n, pc, ldc, pbias, opts.accumulate ? 1 : 0);
+    });
+  }
+
+  gemmAtB(a: Float32Array, m: number, k: number, b: Float32Array, n: number, c: Float32Array, accumulate = false): void {
+    checkLength('gemmAtB A', a, m * k);
+    checkLength('gemmAtB B', b, m * n);
+    checkLength('gemmAtB C', c, k * n);
+    if (k === 0 || n === 0) return;
+    this.call((st) => {
+      const pa = this.input(a, m * k);
+      const pb = this.input(b, m * n);
+      const pc = this.output(st, c, k * n, accumulate);
+      const at = this.stackAlloc(m * k * 4 + 16);
+      this.x.transpose_f32(pa, m, k, k, at);
+      const packed = this.stackAlloc(Math.ceil(n / 8) * m * 32);
+      this.x.pack_f32(pb, m, n, n, 0, packed);
+      this.x.gemm_f32(at, m, k, m, packed, n, pc, n, 0, accumulate ? 1 : 0);
+    });
+  }
+
+  packI8(b: Int8Array, k: number, n: number): PackedI8 {
+    checkLength('packI8 B', b, k * n);
+    const kp = k + (k & 1);
+    const bytes = Math.ceil(n / 8) * kp * 16;
+    const ptr = this.heapAlloc(bytes);
+    this.call(() => {
+      const pb = this.input(b, k * n);
+      this.x.pack_i8(pb, k, n, kp, ptr);
+    });
+    return this.registerPacked(new Packed(k, n, ptr, bytes, this, 'i8'));
+  }
+
+  gemmI8(a: Int8Array, m: number, k: number, b: PackedI8, c: Int32Array, opts: { accumulate?: boolean; lda?: number; ldc?: number } = {}): void {
+    const p = this.own(b, 'i8');
+    const n = p.n;
+    const lda = opts.lda ?? k;
+    const ldc = opts.ldc ?? n;
+    checkGemm('gemmI8', a, m, k, lda, p.k, c, n, ldc);
+    if (m === 0 || n === 0) return;
+    this.call((st) => {
+      const pa = this.input(a, (m - 1) * lda + k);
+      // a strided C is copied in too, so the columns between the blocks survive the copy back
+      const pc = this.output(st, c, (m - 1) * ldc + n, !!opts.accumulate || ldc > n);
+      const kp = k + (k & 1);
+      const a16 = this.stackAlloc(m * kp * 2 + 16);
+      this.x.widen_i8(pa, lda, m, k, a16, kp);
+      this.x.gemm_i8(a16, kp, m, p.ptr, n, pc, ldc, opts.accumulate ? 1 : 0);
+    });
+  }
+
+  // ---- quantization -------------------------------------------------------------------------------
+
+  quantize(x: Float32Array, out: Int8Array, n: number, q: QuantParams): void {
+    if (q.bits > 8) throw invalidParameter('bits', 'at most 8 for integer codes', q.bits);
+    const { inv, lo, hi } = quantConstants(q);
+    this.unary(x, out, n, (px, po) => this.x.quantize(px, po, n, inv, lo, hi));
+  }
+
+  fakeQuant(x: Float32Array, out: Float32Array, n: number, q: QuantParams): void {
+    const { inv, step, lo, hi } = quantConstants(q);
+    this.unary(x, out, n, (px, po) => this.x.fake_quant(px, po, n, inv, step, lo, hi));
+  }
+
+  fixedPoint(x: Float32Array, out: Float32Array, n: number, fracBits: number): void {
+    this.unary(x, out, n, (px, po) => this.x.fixed_point(px, po, n, 2 ** fracBits, 2 ** -fracBits));
+  }
+
+  // ---- element-wise -------------------------------------------------------------------------------
+
+  private unary(x: AnyTyped, out: AnyTyped, n: number, run: (px: number, po: number) => void): void {
+    checkLength('input', x, n);
+    checkLength('output', out, n);
+    if (n === 0) return;
+    this.call((st) => {
+      const px = this.input(x, n);
+      const po = out === x && !this.resident(x) ? px : this.output(st, out, n, false);
+      if (out === x && !this.resident(x)) st.outputs.push({ arr: out, ptr: px, len: n });
+      run(px, po);
+    });
+  }
+
+  sigmoid(x: Float32Array, out: Float32Array, n: number): void {
+    this.unary(x, out, n, (px, po) => this.x.sigmoid(px, po, n));
+  }
+  tanh(x: Float32Array, out: Float32Array, n: number): void {
+    this.unary(x, out, n, (px, po) => this.x.tanh(px, po, n));
+  }
+  relu(x: Float32Array, out: Float32Array, n: number): void {
+    this.unary(x, out, n, (px, po) => this.x.relu(px, po, n));
+  }
+  softmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+    this.unary(x, out, rows * cols, (px, po) => this.x.softmax_rows(px, po, rows, cols));
+  }
+  logSoftmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+    this.unary(x, out, rows * cols, (px, po) => this.x.log_softmax_rows(px, po, rows, cols));
+  }
+}
+
+function envMemoryMiB(): number {
+  const v = process.env.MOHAQ_KERNEL_MEMORY_MIB;
+  if (v === undefined || v === '') return DEFAULT_MEMORY_MIB;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 4 || n > 2047) throw invalidParameter('MOHAQ_KERNEL_MEMORY_MIB', 'an integer number of MiB in 4..2047', v);
+  return n;
+}
+
+/** A WASM SIMD kernels instance with its own memory (`memoryMiB`, default MOHAQ_KERNEL_MEMORY_MIB or 2047). */
+export function createWasmKernels(memoryMiB?: number): Kernels {
+  return new WasmKernels(loadModule(), memoryMiB);
+}
