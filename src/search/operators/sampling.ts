@@ -1,0 +1,24 @@
+/**
+ * Initial sampling: uniform within the bounds, per variable type as pymoo's `FloatRandomSampling` (real
+ * variables) and `IntegerRandomSampling` (integers drawn uniformly from lower..upper inclusive).
+ */
+import type { Rng } from '../../util/rng.js';
+import type { SearchProblem } from '../problem.js';
+
+export interface Sampling {
+  /** n candidates as X (n, nVar). */
+  sample(problem: SearchProblem, n: number, rng: Rng): Float64Array;
+}
+
+export const randomSampling: Sampling = {
+  sample(problem, n, rng) {
+    const { nVar, xl, xu, isInteger } = problem;
+    const X = new Float64Array(n * nVar);
+    for (let i = 0; i < n; i++) {
+      for (let v = 0; v < nVar; v++) {
+        X[i * nVar + v] = isInteger[v] ? rng.intBetween(xl[v]!, xu[v]!) : xl[v]! + (xu[v]! - xl[v]!) * rng.float();
+      }
+    }
+    return X;
+  },
+};
