@@ -4,6 +4,7 @@
  * exits 2 on.
  */
 import { invalidParameter } from '../util/errors.js';
+import { parseSize } from '../util/units.js';
 
 export function intFlag(flag: string, min = -Infinity, max = Infinity): (value: string) => number {
   return (value) => {
@@ -34,23 +35,11 @@ export function choiceFlag<T extends string>(flag: string, choices: readonly T[]
   };
 }
 
-const SIZE_UNITS: Record<string, number> = {
-  '': 1,
-  b: 1,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  kib: 1024,
-  mib: 1024 ** 2,
-  gib: 1024 ** 3,
-};
-
 /** Parses a byte size: `2MiB`, `1.5 MB`, `300kB`, `4096`. */
 export function parseByteSize(value: string, flag: string): number {
-  const m = /^\s*([0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*([a-zA-Z]*)\s*$/.exec(value);
-  const unit = m?.[2]?.toLowerCase() ?? '';
-  if (!m || !(unit in SIZE_UNITS)) throw invalidParameter(flag, 'a size such as 2MiB, 1.5MB, 300kB or a byte count', value);
-  return Math.round(Number(m[1]) * SIZE_UNITS[unit]!);
+  const bytes = parseSize(value);
+  if (bytes === null) throw invalidParameter(flag, 'a size such as 2MiB, 1.5MB, 300kB or a byte count', value);
+  return bytes;
 }
 
 export function sizeFlag(flag: string): (value: string) => number {

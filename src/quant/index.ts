@@ -1,1 +1,2 @@
-export {};
+export { parseBitsSpec, formatBitsSpec, uniformBits, KNOWN_BITS } from './bits-spec.js';
+export type { MatrixBits, BitsAssignment, ParseBitsOptions } from './bits-spec.js';

@@ -7,3 +7,4 @@ export { silentProgress, lineProgress, barProgress, autoProgress, formatDuration
 export type { Progress, ProgressFields } from './progress.js';
 export { VERSION } from './version.js';
 export { spawnWorker, workerEntry, siblingModule } from './workers.js';
+export { parseSize, formatBytes } from './units.js';
