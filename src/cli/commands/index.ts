@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
 import { register as doctor } from './doctor.js';
+import { register as features } from './features.js';
+import { register as data } from './data.js';
 import { register as hw } from './hw.js';
 
 /** Every sub-command, in the order `mohaq --help` lists them. Add one import and one entry per command. */
 const commands: Array<(program: Command) => void> = [
   doctor,
+  features,
+  data,
   hw,
 ];
 
