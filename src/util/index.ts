@@ -8,3 +8,5 @@ export type { Progress, ProgressFields } from './progress.js';
 export { VERSION } from './version.js';
 export { spawnWorker, workerEntry, siblingModule } from './workers.js';
 export { parseSize, formatBytes } from './units.js';
+export { createPool } from './pool.js';
+export type { JobPool, WorkerModule } from './pool.js';
