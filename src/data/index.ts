@@ -63,3 +63,5 @@ export type { ScpEntry } from './kaldi/scp.js';
 export { parseSymbolTable, phoneIdMap, parseUtt2spk, parseKaldiText } from './kaldi/tables.js';
 export { inspectSource, formatInspectReport } from './inspect.js';
 export type { InspectReport, InspectFigures, SourceKind } from './inspect.js';
+export { synthesizeCorpus, resolveSynthOptions, SYNTH_DEFAULTS, DIFFICULTY_KNOBS, planCorpus, synthesizeUtterance, spectrogramPng, spectrogramSvg, renderSpectrogramFile } from './synth/index.js';
+export type { SynthOptions, ResolvedSynthOptions, SynthCorpusSummary, SynthRunOptions } from './synth/index.js';

@@ -3,6 +3,7 @@ import { register as doctor } from './doctor.js';
 import { register as features } from './features.js';
 import { register as data } from './data.js';
 import { register as hw } from './hw.js';
+import { register as corpus } from './corpus.js';
 
 /** Every sub-command, in the order `mohaq --help` lists them. Add one import and one entry per command. */
 const commands: Array<(program: Command) => void> = [
@@ -10,6 +11,7 @@ const commands: Array<(program: Command) => void> = [
   features,
   data,
   hw,
+  corpus,
 ];
 
 export function registerCommands(program: Command): void {
