@@ -35,3 +35,7 @@ export { igd, gd, igdPlus } from './indicators/distance.js';
 export { zdt1, zdt2, zdt3 } from './problems/zdt.js';
 export type { BenchmarkProblem } from './problems/zdt.js';
 export { dtlz2, dasDennis } from './problems/dtlz.js';
+export { RUN_FORMAT, RUN_FILES, OBJECTIVE_METRIC, EVALUATION_COLUMNS } from './run-format.js';
+export type { RunConfig, RunStatus, RunState, EvaluationRecord, GenerationRecord, FrontEntry, FrontFile, ReferencePoint, GeneSpec, MetricName, ObjectiveName, RunCheckpoint, SectionFile } from './run-format.js';
+export { createRunDir, writeStatus, appendEvaluations, appendHistory, writeFront, writeCheckpoint, readCheckpoint, rollbackToCheckpoint, readRunDir, formatEvaluationsCsv, parseEvaluationsCsv } from './run-dir.js';
+export type { RunDirContents } from './run-dir.js';

@@ -10,7 +10,8 @@
  *     checkpoint.json    the algorithm state after the last completed generation (resume point)
  *     front.json         FrontFile: the final (or, while running, the current) Pareto front + reference points
  *     beacons/           beacon models (`<id>.safetensors`) and beacons.json (beacon search only)
- *     report.html        written by `mohaq report`
+ *     sections/          SectionFile per extra report section (`<name>.json`, e.g. a delta sweep)
+ *     report.html        written by `mohaq report` (PNG copies of its plots in plots/ with --png)
  *
  * Metric conventions (all front and evaluation figures use these names and units):
  *   error          phone error rate in percent on the search split (PTQ, or min with the beacon's)
@@ -22,6 +23,22 @@
  */
 
 export const RUN_FORMAT = 'mohaq-run/1';
+
+/** File and folder names inside a run directory (see the layout above). */
+export const RUN_FILES = {
+  config: 'config.json',
+  status: 'status.json',
+  evaluations: 'evaluations.csv',
+  history: 'history.jsonl',
+  checkpoint: 'checkpoint.json',
+  front: 'front.json',
+  beacons: 'beacons',
+  /** Extra report sections written by other stages (`<name>.json`, see SectionFile). */
+  sections: 'sections',
+  report: 'report.html',
+  /** PNG copies of the report's plots (`mohaq report --png`). */
+  plots: 'plots',
+} as const;
 
 export type MetricName = 'error' | 'speedup' | 'energy' | 'memoryBytes' | 'compression' | 'eliminatedOps';
 
@@ -191,4 +208,35 @@ export interface FrontFile {
   hypervolume: number;
   /** The reference point of the hypervolume in objective space (all objectives as minimised). */
   hypervolumeReference: number[];
+}
+
+/**
+ * checkpoint.json: the resume point after a completed generation. The envelope is the run format's;
+ * `algorithm` is `GeneticAlgorithm.getState()` and `extra` anything else the search needs to resume
+ * (beacon set, caches), both validated by the search itself when it resumes.
+ */
+export interface RunCheckpoint {
+  format: typeof RUN_FORMAT;
+  /** Generations completed; evaluation rows and history lines of later generations are not covered. */
+  generation: number;
+  evaluations: number;
+  savedAt: string;
+  algorithm: unknown;
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * An extra section of the report that another stage writes into `RUN_DIR/sections/<name>.json` (a
+ * delta-threshold sweep, a test-set re-evaluation, ...). The report renders it after its own sections,
+ * in `order` and then file-name order.
+ */
+export interface SectionFile {
+  format: typeof RUN_FORMAT;
+  title: string;
+  order?: number;
+  /** A paragraph of plain text under the title. */
+  text?: string;
+  /** Vega-Lite specs with inline data (`data.values`); the report renders each to SVG. */
+  plots?: Array<Record<string, unknown>>;
+  table?: { columns: string[]; rows: Array<Array<string | number | boolean | null>> };
 }

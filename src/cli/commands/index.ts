@@ -4,6 +4,7 @@ import { register as features } from './features.js';
 import { register as data } from './data.js';
 import { register as hw } from './hw.js';
 import { register as corpus } from './corpus.js';
+import { register as report } from './report.js';
 
 /** Every sub-command, in the order `mohaq --help` lists them. Add one import and one entry per command. */
 const commands: Array<(program: Command) => void> = [
@@ -12,6 +13,7 @@ const commands: Array<(program: Command) => void> = [
   data,
   hw,
   corpus,
+  report,
 ];
 
 export function registerCommands(program: Command): void {
