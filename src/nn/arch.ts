@@ -262,3 +262,35 @@ export function presetArchitecture(name: string): Architecture {
   if (!p) throw invalidParameter('architecture preset', `one of ${presetNames().join(', ')}`, name);
   return structuredClone(p) as Architecture;
 }
+
+/**
+ * The architecture with every default written out (what model files store in `mohaq.architecture`), so
+ * a file says exactly what it holds even if defaults change later. `resolveArchitecture` of the result
+ * gives back the same resolved architecture.
+ */
+export function explicitArchitecture(arch: ResolvedArchitecture): Architecture {
+  return {
+    name: arch.name,
+    input: arch.input,
+    output: arch.output,
+    layers: arch.layers.map((l): LayerSpec => {
+      const spec: LayerSpec = { type: l.type, hidden: l.hidden, bidirectional: l.directions === 2 };
+      if (l.type === 'sru') {
+        if (l.projection !== null) spec.projection = l.projection;
+        spec.highwayBias = l.highwayBias;
+        spec.rescale = l.rescale;
+        spec.skipTerm = l.skipTerm;
+      } else {
+        spec.batchNorm = l.batchNorm;
+        if (l.type === 'gru') spec.gru = l.gru;
+      }
+      spec.dropout = l.dropout;
+      return spec;
+    }),
+  };
+}
+
+/** SRU highway scale alpha: sqrt(1 + 2 e^highwayBias) with rescale and a skip term, else 1 (sru v2's `scale_x`). */
+export function sruAlpha(layer: ResolvedLayer): number {
+  return layer.rescale && layer.skipTerm ? Math.sqrt(1 + 2 * Math.exp(layer.highwayBias)) : 1;
+}
