@@ -17,15 +17,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GemmOptions, Kernels, PackedF32, PackedI8, QuantParams } from '../types.js';
 import { quantConstants } from '../ref.js';
-import { refCells } from '../cells.js';
 import { MohaqError, invalidParameter } from '../../util/errors.js';
 import { KERNELS_WASM_FILE, SPILL_ADDRESS } from './assemble.js';
 import { kernelsWat } from './wat.js';
-import type { CellKernels } from '../cells.js';
+import type { CellKernels, FixedPointSpec } from '../cells.js';
 import './wasm-global.js';
 import { checkGemm, checkLength } from '../checks.js';
 
 type Ptr = number;
+
+type CellExport = (...args: number[]) => void;
 
 interface KernelExports {
   sigmoid(x: Ptr, out: Ptr, n: number): void;
@@ -43,6 +44,7 @@ interface KernelExports {
   pack_f32(b: Ptr, k: number, n: number, ldb: number, transpose: number, out: Ptr): void;
   pack_i8(b: Ptr, k: number, n: number, kp: number, out: Ptr): void;
   transpose_f32(a: Ptr, m: number, k: number, lda: number, out: Ptr): void;
+  [cell: string]: CellExport;
 }
 
 const PAGE = 65536;
@@ -103,12 +105,7 @@ interface Staging {
   outputs: Array<{ arr: AnyTyped; ptr: number; len: number }>;
 }
 
-// The cells' element-wise kernels without a WASM version yet are the reference loops (see constructor).
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface WasmKernels extends CellKernels {}
-
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class WasmKernels implements Kernels {
+export class WasmKernels implements Kernels, CellKernels {
   readonly name = 'wasm' as const;
   readonly memory: WebAssembly.Memory;
   private readonly x: KernelExports;
@@ -131,9 +128,6 @@ export class WasmKernels implements Kernels {
     // a guard at the top: vector tails may read (never write) up to 16 bytes past an array
     this.end = pages * PAGE - 256;
     this.heapBottom = this.end;
-    for (const [name, fn] of Object.entries(refCells)) {
-      if (!(name in this)) (this as unknown as Record<string, unknown>)[name] = fn;
-    }
   }
 
   // ---- memory -------------------------------------------------------------------------------------
@@ -421,6 +415,179 @@ export class WasmKernels implements Kernels {
   }
   logSoftmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
     this.unary(x, out, rows * cols, (px, po) => this.x.log_softmax_rows(px, po, rows, cols));
+  }
+
+  // ---- cells (see ../cells.ts for the semantics; wasm/cells-wat.ts for the code) --------------------
+
+  private constants: { zeros: { ptr: number; bytes: number } | null; ones: { ptr: number; bytes: number } | null } = { zeros: null, ones: null };
+
+  /** A persistent read-only buffer of n copies of 0 or 1 (stands in for an absent state or dropout mask). */
+  private constant(kind: 'zeros' | 'ones', n: number): number {
+    const have = this.constants[kind];
+    const bytes = Math.max(n, 16) * 4;
+    if (have && have.bytes >= bytes) return have.ptr;
+    if (have) this.heapFree(have.ptr, have.bytes);
+    const size = Math.max(bytes, (have?.bytes ?? 0) * 2);
+    const ptr = this.heapAlloc(size);
+    this.f32v.fill(kind === 'ones' ? 1 : 0, ptr >> 2, (ptr + size) >> 2);
+    this.constants[kind] = { ptr, bytes: size };
+    return ptr;
+  }
+
+  /** Pointer of an optional input: the array (staged if foreign) or a constant buffer. */
+  private optional(arr: Float32Array | null, len: number, kind: 'zeros' | 'ones'): number {
+    return arr ? this.input(arr, len) : this.constant(kind, len);
+  }
+
+  private fxArgs(fx: FixedPointSpec | null): number[] {
+    if (!fx) return [];
+    return [fx.sigmoid, fx.candidate, fx.state, fx.output].flatMap((f) => [2 ** f, 2 ** -f]);
+  }
+
+  private rows(ld: number, B: number, H: number): number {
+    return B > 0 ? (B - 1) * ld + H : 0;
+  }
+
+  lstmStep(g: Float32Array, cPrev: Float32Array | null, c: Float32Array, h: Float32Array, ldh: number, B: number, H: number, lengths: Int32Array, t: number, drop: Float32Array | null, fx: FixedPointSpec | null): void {
+    this.call((st) => {
+      const pg = this.output(st, g, B * 4 * H, true);
+      const pcp = this.optional(cPrev, B * H, 'zeros');
+      const pc = this.output(st, c, B * H, false);
+      const ph = this.output(st, h, this.rows(ldh, B, H), ldh > H);
+      const pl = this.input(lengths, B);
+      const pd = this.optional(drop, B * H, 'ones');
+      this.x[fx ? 'lstm_step_fx' : 'lstm_step']!(pg, pcp, pc, ph, ldh, B, H, pl, t, pd, ...this.fxArgs(fx));
+    });
+  }
+
+  lstmStepBackward(g: Float32Array, cPrev: Float32Array | null, c: Float32Array, dh: Float32Array, lddh: number, dc: Float32Array, B: number, H: number, lengths: Int32Array, t: number, drop: Float32Array | null): void {
+    this.call((st) => {
+      const pg = this.output(st, g, B * 4 * H, true);
+      const pcp = this.optional(cPrev, B * H, 'zeros');
+      const pc = this.input(c, B * H);
+      const pdh = this.input(dh, this.rows(lddh, B, H));
+      const pdc = this.output(st, dc, B * H, true);
+      const pl = this.input(lengths, B);
+      const pd = this.optional(drop, B * H, 'ones');
+      this.x.lstm_step_backward!(pg, pcp, pc, pdh, lddh, pdc, B, H, pl, t, pd);
+    });
+  }
+
+  gruGatesStep(g: Float32Array, hPrev: Float32Array | null, ldhp: number, rh: Float32Array, B: number, H: number, lengths: Int32Array, t: number, fx: FixedPointSpec | null): void {
+    this.call((st) => {
+      const pg = this.output(st, g, B * 3 * H, true);
+      const php = hPrev ? this.input(hPrev, this.rows(ldhp, B, H)) : this.constant('zeros', B * H);
+      const prh = this.output(st, rh, B * H, false);
+      const pl = this.input(lengths, B);
+      this.x[fx ? 'gru_gates_step_fx' : 'gru_gates_step']!(pg, php, hPrev ? ldhp : H, prh, B, H, pl, t, ...this.fxArgs(fx));
+    });
+  }
+
+  gruStep(g: Float32Array, gh: Float32Array | null, hPrev: Float32Array | null, ldhp: number, h: Float32Array, ldh: number, B: number, H: number, lengths: Int32Array, t: number, drop: Float32Array | null, fx: FixedPointSpec | null): void {
+    this.call((st) => {
+      const pg = this.output(st, g, B * 3 * H, true);
+      const pgh = gh ? this.input(gh, B * 3 * H) : 0;
+      const php = hPrev ? this.input(hPrev, this.rows(ldhp, B, H)) : this.constant('zeros', B * H);
+      const ph = this.output(st, h, this.rows(ldh, B, H), ldh > H);
+      const pl = this.input(lengths, B);
+      const pd = this.optional(drop, B * H, 'ones');
+      const name = `gru_step_${gh ? 'torch' : 'kaldi'}${fx ? '_fx' : ''}`;
+      this.x[name]!(pg, pgh, php, hPrev ? ldhp : H, ph, ldh, B, H, pl, t, pd, ...this.fxArgs(fx));
+    });
+  }
+
+  gruStepBackward(g: Float32Array, gh: Float32Array | null, hPrev: Float32Array | null, ldhp: number, dh: Float32Array, lddh: number, dhPrev: Float32Array | null, lddhp: number, B: number, H: number, lengths: Int32Array, t: number, drop: Float32Array | null): void {
+    this.call((st) => {
+      const pg = this.output(st, g, B * 3 * H, true);
+      const pgh = gh ? this.output(st, gh, B * 3 * H, true) : 0;
+      const php = hPrev ? this.input(hPrev, this.rows(ldhp, B, H)) : this.constant('zeros', B * H);
+      const pdh = this.input(dh, this.rows(lddh, B, H));
+      const pdp = dhPrev ? this.output(st, dhPrev, this.rows(lddhp, B, H), true) : this.stackAlloc(B * H * 4 + 16);
+      const pl = this.input(lengths, B);
+      const pd = this.optional(drop, B * H, 'ones');
+      this.x[`gru_step_backward_${gh ? 'torch' : 'kaldi'}`]!(pg, pgh, php, hPrev ? ldhp : H, pdh, lddh, pdp, dhPrev ? lddhp : H, B, H, pl, t, pd);
+    });
+  }
+
+  gruResetBackward(g: Float32Array, drh: Float32Array, hPrev: Float32Array | null, ldhp: number, dhPrev: Float32Array | null, lddhp: number, B: number, H: number, lengths: Int32Array, t: number): void {
+    this.call((st) => {
+      const pg = this.output(st, g, B * 3 * H, true);
+      const pdrh = this.input(drh, B * H);
+      const php = hPrev ? this.input(hPrev, this.rows(ldhp, B, H)) : this.constant('zeros', B * H);
+      const pdp = dhPrev ? this.output(st, dhPrev, this.rows(lddhp, B, H), true) : this.stackAlloc(B * H * 4 + 16);
+      const pl = this.input(lengths, B);
+      this.x.gru_reset_backward!(pg, pdrh, php, hPrev ? ldhp : H, pdp, dhPrev ? lddhp : H, B, H, pl, t);
+    });
+  }
+
+  ligruStep(g: Float32Array, hPrev: Float32Array | null, ldhp: number, h: Float32Array, ldh: number, B: number, H: number, lengths: Int32Array, t: number, drop: Float32Array | null, fx: FixedPointSpec | null): void {
+    this.call((st) => {
+      const pg = this.output(st, g, B * 2 * H, true);
+      const php = hPrev ? this.input(hPrev, this.rows(ldhp, B, H)) : this.constant('zeros', B * H);
+      const ph = this.output(st, h, this.rows(ldh, B, H), ldh > H);
+      const pl = this.input(lengths, B);
+      const pd = this.optional(drop, B * H, 'ones');
+      this.x[fx ? 'ligru_step_fx' : 'ligru_step']!(pg, php, hPrev ? ldhp : H, ph, ldh, B, H, pl, t, pd, ...this.fxArgs(fx));
+    });
+  }
+
+  ligruStepBackward(g: Float32Array, hPrev: Float32Array | null, ldhp: number, dh: Float32Array, lddh: number, dhPrev: Float32Array | null, lddhp: number, B: number, H: number, lengths: Int32Array, t: number, drop: Float32Array | null): void {
+    this.call((st) => {
+      const pg = this.output(st, g, B * 2 * H, true);
+      const php = hPrev ? this.input(hPrev, this.rows(ldhp, B, H)) : this.constant('zeros', B * H);
+      const pdh = this.input(dh, this.rows(lddh, B, H));
+      const pdp = dhPrev ? this.output(st, dhPrev, this.rows(lddhp, B, H), true) : this.stackAlloc(B * H * 4 + 16);
+      const pl = this.input(lengths, B);
+      const pd = this.optional(drop, B * H, 'ones');
+      this.x.ligru_step_backward!(pg, php, hPrev ? ldhp : H, pdh, lddh, pdp, dhPrev ? lddhp : H, B, H, pl, t, pd);
+    });
+  }
+
+  private sruMode(K: number, x: Float32Array | null): 'k4' | 'x' | 'none' {
+    return K === 4 ? 'k4' : x ? 'x' : 'none';
+  }
+
+  sruForward(u: Float32Array, ldu: number, K: number, x: Float32Array | null, ldx: number, alpha: number, v: Float32Array, bias: Float32Array, c: Float32Array, h: Float32Array, ldh: number, T: number, B: number, H: number, lengths: Int32Array, reverse: boolean, drop: Float32Array | null, fx: FixedPointSpec | null): void {
+    const n = T * B;
+    this.call((st) => {
+      const pu = this.output(st, u, this.rows(ldu, n, K * H), true);
+      const mode = this.sruMode(K, x);
+      const px = mode === 'x' ? this.input(x!, this.rows(ldx, n, H)) : 0;
+      const pv = this.input(v, 2 * H);
+      const pb = this.input(bias, 2 * H);
+      const pc = this.output(st, c, n * H, false);
+      const ph = this.output(st, h, this.rows(ldh, n, H), ldh > H);
+      const pl = this.input(lengths, B);
+      const pd = this.optional(drop, B * H, 'ones');
+      const pz = this.constant('zeros', H);
+      this.x[`sru_forward_${mode}${fx ? '_fx' : ''}`]!(pu, ldu, px, ldx, alpha, pv, pb, pc, ph, ldh, T, B, H, pl, reverse ? 1 : 0, pd, pz, ...this.fxArgs(fx));
+    });
+  }
+
+  sruBackward(u: Float32Array, ldu: number, K: number, x: Float32Array | null, ldx: number, alpha: number, v: Float32Array, c: Float32Array, dh: Float32Array, lddh: number, dx: Float32Array | null, lddx: number, dv: Float32Array, dbias: Float32Array, T: number, B: number, H: number, lengths: Int32Array, reverse: boolean, drop: Float32Array | null, dc: Float32Array): void {
+    const n = T * B;
+    this.call((st) => {
+      const mode = this.sruMode(K, x);
+      const pu = this.output(st, u, this.rows(ldu, n, K * H), true);
+      const px = mode === 'x' ? this.input(x!, this.rows(ldx, n, H)) : 0;
+      const pv = this.input(v, 2 * H);
+      const pc = this.input(c, n * H);
+      const pdh = this.input(dh, this.rows(lddh, n, H));
+      const pdx = mode === 'x' && dx ? this.output(st, dx, this.rows(lddx, n, H), true) : this.stackAlloc(n * H * 4 + 16);
+      const acc = this.stackAlloc(4 * H * 4 + 16);
+      this.f32v.fill(0, acc >> 2, (acc >> 2) + 4 * H);
+      const pdc = this.output(st, dc, B * H, false);
+      this.f32v.fill(0, pdc >> 2, (pdc >> 2) + B * H);
+      const pl = this.input(lengths, B);
+      const pd = this.optional(drop, B * H, 'ones');
+      const pz = this.constant('zeros', H);
+      this.x[`sru_backward_${mode}`]!(pu, ldu, K, px, ldx, alpha, pv, pc, pdh, lddh, pdx, mode === 'x' && dx ? lddx : H, acc, T, B, H, pl, reverse ? 1 : 0, pd, pdc, pz);
+      const a = this.f32v.subarray(acc >> 2, (acc >> 2) + 4 * H);
+      for (let j = 0; j < 2 * H; j++) {
+        dv[j]! += a[j]!;
+        dbias[j]! += a[2 * H + j]!;
+      }
+    });
   }
 }
 

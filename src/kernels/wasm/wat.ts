@@ -16,6 +16,8 @@
  * rows of even length, and a 32-bit splat of A[i][k..k+1] feeds the dot.
  */
 
+import { cellsWat } from './cells-wat.js';
+
 const PANEL = 8; // columns per packed panel
 const MBLOCK = 64; // rows per block
 
@@ -575,6 +577,7 @@ export function kernelsWat(spillAddress: number): string {
   ${gemmF32()}
   ${gemmI8()}
   ${packing()}
+  ${cellsWat()}
 )`;
 }
 
