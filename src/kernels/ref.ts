@@ -177,6 +177,52 @@ export function createRefKernels(): Kernels {
         for (let j = 0; j < cols; j++) out[o + j] = Math.exp(x[o + j]! - max) / sum;
       }
     },
+    viterbiForward(logPost, T, P, bigram, initial, logPriors, acw, pen, back, entered, last) {
+      let prev = new Float64Array(P);
+      let cur = new Float64Array(P);
+      const best = new Float64Array(P);
+      const arg = new Int32Array(P);
+      const acoustic = (t: number, q: number) => acw * (logPost[t * P + q]! - (logPriors ? logPriors[q]! : 0));
+      for (let q = 0; q < P; q++) {
+        prev[q] = initial[q]! - pen + acoustic(0, q);
+        back[q] = -1;
+        entered[q] = 1;
+      }
+      for (let t = 1; t < T; t++) {
+        // p-outer so the bigram is read row by row; ties keep the smallest p
+        best.fill(-Infinity);
+        arg.fill(0);
+        for (let p = 0; p < P; p++) {
+          const from = prev[p]!;
+          if (from === -Infinity) continue;
+          const o = p * P;
+          for (let q = 0; q < P; q++) {
+            const v = from + bigram[o + q]!;
+            if (v > best[q]!) {
+              best[q] = v;
+              arg[q] = p;
+            }
+          }
+        }
+        const row = t * P;
+        for (let q = 0; q < P; q++) {
+          const a = acoustic(t, q);
+          const enter = best[q]! - pen;
+          const stay = prev[q]!;
+          if (stay >= enter) {
+            cur[q] = stay + a;
+            back[row + q] = q;
+            entered[row + q] = 0;
+          } else {
+            cur[q] = enter + a;
+            back[row + q] = arg[q]!;
+            entered[row + q] = 1;
+          }
+        }
+        [prev, cur] = [cur, prev];
+      }
+      last.set(prev.subarray(0, P));
+    },
     logSoftmaxRows(x, out, rows, cols) {
       for (let r = 0; r < rows; r++) {
         const o = r * cols;

@@ -97,4 +97,16 @@ export interface Kernels extends CellKernels {
   softmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   /** Row-wise log-softmax of x [rows x cols]. */
   logSoftmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+
+  // ---- decoding -----------------------------------------------------------------------------------
+  /**
+   * The forward pass of Viterbi over a phone loop (one state per phone), in float64. logPost: (T, P) log
+   * posteriors; bigram: (P, P) log P(q | p) at row p; initial: (P,) log probabilities of the first
+   * phone; logPriors: (P,) subtracted from the log posteriors, or null. Frame t, phone q scores
+   * acousticScale * (logPost - logPrior); entering a phone costs bigram - insertionPenalty; staying is
+   * free and wins ties; among entries the smallest predecessor wins ties. Writes back: (T, P) the
+   * predecessor phone (-1 at t = 0), entered: (T, P) 1 where a new phone starts, last: (P,) the final
+   * path scores.
+   */
+  viterbiForward(logPost: Float32Array, T: number, P: number, bigram: Float64Array, initial: Float64Array, logPriors: Float64Array | null, acousticScale: number, insertionPenalty: number, back: Int32Array, entered: Uint8Array, last: Float64Array): void;
 }

@@ -9,7 +9,11 @@
  * at least `minDuration` frames; with 1 (the default) every frame may start a new phone. A phone may
  * follow itself (a new occurrence), which is distinct from staying in it.
  */
+import { kernels } from '../kernels/backend.js';
+import { createRefKernels } from '../kernels/ref.js';
 import { invalidParameter } from '../util/errors.js';
+
+const REFERENCE = createRefKernels();
 
 export interface PhoneLoopScores {
   /** (P, P) log P(next = q | previous = p) at row p, column q. */
@@ -70,62 +74,68 @@ export function viterbiAlign(logPost: ArrayLike<number>, numPhones: number, opts
   const entered = new Uint8Array(T * S);
   const acoustic = (t: number, q: number): number => acw * (logPost[t * P + q]! - (priors ? priors[q]! : 0));
 
-  prev.fill(-Infinity);
-  for (let q = 0; q < P; q++) {
-    prev[q * K] = (initial ? initial[q]! : uniform) - pen + acoustic(0, q);
-    back[q * K] = -1;
-    entered[q * K] = 1;
-  }
-  for (let t = 1; t < T; t++) {
-    const row = t * S;
+  if (K === 1) {
+    // One state per phone: the kernel (WASM SIMD, float64). Float32 posteriors (what models output) go
+    // to the fast backend; other inputs (float64 test fixtures) to the reference twin, which reads them
+    // without rounding to float32.
+    const init = initial ? Float64Array.from(initial) : new Float64Array(P).fill(uniform);
+    const k = logPost instanceof Float32Array ? kernels() : REFERENCE;
+    k.viterbiForward(logPost as Float32Array, T, P, Float64Array.from(bigram), init, priors ? Float64Array.from(priors) : null, acw, pen, back, entered, prev);
+  } else {
+    prev.fill(-Infinity);
     for (let q = 0; q < P; q++) {
-      const a = acoustic(t, q);
-      const base = q * K;
-      // Enter q from the last state of any phone p.
-      let best = -Infinity;
-      let arg = 0;
-      for (let p = 0; p < P; p++) {
-        const v = prev[p * K + K - 1]! + bigram[p * P + q]!;
-        if (v > best) {
-          best = v;
-          arg = p;
-        }
-      }
-      best -= pen;
-      if (K === 1) {
-        const stay = prev[base]!;
-        if (stay >= best) {
-          cur[base] = stay + a;
-          back[row + base] = base;
-          entered[row + base] = 0;
-        } else {
-          cur[base] = best + a;
-          back[row + base] = arg * K + K - 1;
-          entered[row + base] = 1;
-        }
-        continue;
-      }
-      cur[base] = best + a;
-      back[row + base] = arg * K + K - 1;
-      entered[row + base] = 1;
-      for (let k = 1; k < K - 1; k++) {
-        cur[base + k] = prev[base + k - 1]! + a;
-        back[row + base + k] = base + k - 1;
-        entered[row + base + k] = 0;
-      }
-      // Last state: reached from state K-2, or stay (the self-loop).
-      const adv = prev[base + K - 2]!;
-      const stay = prev[base + K - 1]!;
-      if (stay >= adv) {
-        cur[base + K - 1] = stay + a;
-        back[row + base + K - 1] = base + K - 1;
-      } else {
-        cur[base + K - 1] = adv + a;
-        back[row + base + K - 1] = base + K - 2;
-      }
-      entered[row + base + K - 1] = 0;
+      prev[q * K] = (initial ? initial[q]! : uniform) - pen + acoustic(0, q);
+      back[q * K] = -1;
+      entered[q * K] = 1;
     }
-    [prev, cur] = [cur, prev];
+    // Best entry into each phone q from the last state of any phone p: max_p prev[p] + bigram[p][q],
+    // computed p-outer so the bigram is read row by row (ties keep the smallest p either way).
+    const enterBest = new Float64Array(P);
+    const enterArg = new Int32Array(P);
+    const bigramRows = Float64Array.from(bigram);
+    for (let t = 1; t < T; t++) {
+      const row = t * S;
+      enterBest.fill(-Infinity);
+      enterArg.fill(0);
+      for (let p = 0; p < P; p++) {
+        const from = prev[p * K + K - 1]!;
+        if (from === -Infinity) continue;
+        const o = p * P;
+        for (let q = 0; q < P; q++) {
+          const v = from + bigramRows[o + q]!;
+          if (v > enterBest[q]!) {
+            enterBest[q] = v;
+            enterArg[q] = p;
+          }
+        }
+      }
+      for (let q = 0; q < P; q++) {
+        const a = acoustic(t, q);
+        const base = q * K;
+        const best = enterBest[q]! - pen;
+        const arg = enterArg[q]!;
+        cur[base] = best + a;
+        back[row + base] = arg * K + K - 1;
+        entered[row + base] = 1;
+        for (let k = 1; k < K - 1; k++) {
+          cur[base + k] = prev[base + k - 1]! + a;
+          back[row + base + k] = base + k - 1;
+          entered[row + base + k] = 0;
+        }
+        // Last state: reached from state K-2, or stay (the self-loop).
+        const adv = prev[base + K - 2]!;
+        const stay = prev[base + K - 1]!;
+        if (stay >= adv) {
+          cur[base + K - 1] = stay + a;
+          back[row + base + K - 1] = base + K - 1;
+        } else {
+          cur[base + K - 1] = adv + a;
+          back[row + base + K - 1] = base + K - 2;
+        }
+        entered[row + base + K - 1] = 0;
+      }
+      [prev, cur] = [cur, prev];
+    }
   }
   // Only the last state of a phone may end the utterance.
   let best = -Infinity;

@@ -306,3 +306,26 @@ test('a short array is rejected instead of reading neighbouring memory', () => {
   assert.throws(() => wasm.gemmF32(rand(7), 1, 8, p, new Float32Array(8)), /shorter than/);
   p.dispose();
 });
+
+test('viterbiForward is bit-exact between backends (odd and even phone counts, with and without priors)', () => {
+  for (const [T, P] of [
+    [1, 3],
+    [7, 5],
+    [40, 48],
+  ] as const) {
+    const lp = rand(T * P, -12, 0);
+    const bigram = Float64Array.from(rand(P * P, -6, -0.1));
+    bigram[1] = -Infinity; // an impossible transition
+    const initial = Float64Array.from(rand(P, -3, -1));
+    for (const priors of [null, Float64Array.from(rand(P, -5, -1))]) {
+      const out = [wasm, ref].map((k) => {
+        const back = new Int32Array(T * P);
+        const entered = new Uint8Array(T * P);
+        const last = new Float64Array(P);
+        k.viterbiForward(lp, T, P, bigram, initial, priors, 1.3, 0.7, back, entered, last);
+        return { back, entered, last };
+      });
+      assert.deepEqual(out[0], out[1], `T=${T} P=${P}`);
+    }
+  }
+});

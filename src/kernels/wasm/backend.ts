@@ -44,6 +44,7 @@ interface KernelExports {
   pack_f32(b: Ptr, k: number, n: number, ldb: number, transpose: number, out: Ptr): void;
   pack_i8(b: Ptr, k: number, n: number, kp: number, out: Ptr): void;
   transpose_f32(a: Ptr, m: number, k: number, lda: number, out: Ptr): void;
+  viterbi_forward(lp: Ptr, T: number, P: number, bg: Ptr, init: Ptr, pri: Ptr, acw: number, pen: number, back: Ptr, ent: Ptr, prev: Ptr, cur: Ptr, best: Ptr, arg: Ptr): Ptr;
   [cell: string]: CellExport;
 }
 
@@ -81,7 +82,7 @@ function loadModule(): WebAssembly.Module {
 
 const align = (n: number) => (n + ALIGN - 1) & ~(ALIGN - 1);
 
-type AnyTyped = Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array;
+type AnyTyped = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
 
 class Packed implements PackedF32, PackedI8 {
   disposed = false;
@@ -415,6 +416,25 @@ export class WasmKernels implements Kernels, CellKernels {
   }
   logSoftmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
     this.unary(x, out, rows * cols, (px, po) => this.x.log_softmax_rows(px, po, rows, cols));
+  }
+
+  // ---- decoding -----------------------------------------------------------------------------------
+
+  viterbiForward(logPost: Float32Array, T: number, P: number, bigram: Float64Array, initial: Float64Array, logPriors: Float64Array | null, acousticScale: number, insertionPenalty: number, back: Int32Array, entered: Uint8Array, last: Float64Array): void {
+    checkLength('viterbiForward logPost', logPost, T * P);
+    checkLength('viterbiForward bigram', bigram, P * P);
+    if (T === 0) return;
+    this.call((st) => {
+      const lp = this.input(logPost, T * P);
+      const bg = this.input(bigram, P * P);
+      const init = this.input(initial, P);
+      const pri = logPriors ? this.input(logPriors, P) : this.constant('zeros', 2 * P);
+      const pb = this.output(st, back, T * P, false);
+      const pe = this.output(st, entered, T * P, false);
+      const scratch = this.stackAlloc(4 * 8 * P + 64);
+      const fin = this.x.viterbi_forward(lp, T, P, bg, init, pri, acousticScale, insertionPenalty, pb, pe, scratch, scratch + 8 * P, scratch + 16 * P, scratch + 24 * P);
+      last.set(new Float64Array(this.memory.buffer, fin, P));
+    });
   }
 
   // ---- cells (see ../cells.ts for the semantics; wasm/cells-wat.ts for the code) --------------------

@@ -44,7 +44,9 @@ const at = (base: string) => `(i32.add (local.get $${base}) (local.get $jb))`;
 const oneMinus = (x: string) => sub(ONE4, x);
 
 const FX_PARAMS = '(param $fsig f32) (param $fsigi f32) (param $fcand f32) (param $fcandi f32) (param $fstate f32) (param $fstatei f32) (param $fout f32) (param $fouti f32)';
-const fix = (x: string, kind: 'sig' | 'cand' | 'state' | 'out') => `(call $fixed4 ${x} (local.get $f${kind}) (local.get $f${kind}i))`;
+/** 16-bit fixed point, inline (a call per vector costs more than the rounding itself). */
+const fix = (x: string, kind: 'sig' | 'cand' | 'state' | 'out') =>
+  `(f32x4.mul (f32x4.min (f32x4.max (f32x4.nearest (f32x4.mul ${x} (f32x4.splat (local.get $f${kind})))) (v128.const f32x4 -32768 -32768 -32768 -32768)) (v128.const f32x4 32767 32767 32767 32767)) (f32x4.splat (local.get $f${kind}i)))`;
 
 /** The j loop over H units of one row: vector part, then the scalar tail. */
 function unitLoop(body: (L: Lane) => string): string {
@@ -464,14 +466,9 @@ function sruBackward(mode: SkipMode): string {
     ${sruLoops(true, rowSetup, pad, body)})`;
 }
 
-/** Everything above, plus the fixed-point helper the `_fx` variants call. */
+/** Every cell kernel and its variants. */
 export function cellsWat(): string {
-  const parts = [
-    `
-  (func $fixed4 (param $x v128) (param $s f32) (param $inv f32) (result v128)
-    (f32x4.mul (f32x4.min (f32x4.max (f32x4.nearest (f32x4.mul (local.get $x) (f32x4.splat (local.get $s))))
-      (v128.const f32x4 -32768 -32768 -32768 -32768)) (v128.const f32x4 32767 32767 32767 32767)) (f32x4.splat (local.get $inv))))`,
-  ];
+  const parts: string[] = [];
   for (const fx of [false, true]) {
     parts.push(lstmStep(fx), gruGatesStep(fx), gruStep(false, fx), gruStep(true, fx), ligruStep(fx));
     for (const mode of ['k4', 'x', 'none'] as const) parts.push(sruForward(mode, fx));

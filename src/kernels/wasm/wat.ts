@@ -555,6 +555,97 @@ function packing(): string {
 `;
 }
 
+/**
+ * Viterbi over a phone loop in float64 (see Kernels.viterbiForward): the max-plus step over the bigram
+ * runs two destination phones per f64x2 operation; predecessors are carried as f64 lanes so one
+ * bitselect updates score and argument together. Returns the address of the final scores (the last of
+ * the two ping-pong buffers written).
+ */
+function viterbi(): string {
+  const ld = (a: string) => `(f64.load ${a})`;
+  return `
+  (func (export "viterbi_forward") (param $lp i32) (param $T i32) (param $P i32) (param $bg i32) (param $init i32) (param $pri i32)
+        (param $acw f64) (param $pen f64) (param $back i32) (param $ent i32) (param $prev i32) (param $cur i32) (param $best i32) (param $arg i32) (result i32)
+    (local $t i32) (local $p i32) (local $q i32) (local $P2 i32) (local $from f64) (local $fv v128) (local $pv v128) (local $v v128) (local $m v128)
+    (local $a f64) (local $enter f64) (local $stay f64) (local $row i32) (local $bgrow i32) (local $tmp i32) (local $vs f64)
+    (local.set $P2 (i32.and (local.get $P) (i32.const -2)))
+    (local.set $q (i32.const 0))
+    (block $d0 (loop $l0
+      (br_if $d0 (i32.ge_u (local.get $q) (local.get $P)))
+      (f64.store (i32.add (local.get $prev) (i32.shl (local.get $q) (i32.const 3)))
+        (f64.add (f64.sub ${ld(`(i32.add (local.get $init) (i32.shl (local.get $q) (i32.const 3)))`)} (local.get $pen))
+          (f64.mul (local.get $acw) (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $lp) (i32.shl (local.get $q) (i32.const 2)))))
+            ${ld(`(i32.add (local.get $pri) (i32.shl (local.get $q) (i32.const 3)))`)}))))
+      (i32.store (i32.add (local.get $back) (i32.shl (local.get $q) (i32.const 2))) (i32.const -1))
+      (i32.store8 (i32.add (local.get $ent) (local.get $q)) (i32.const 1))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (br $l0)))
+    (local.set $t (i32.const 1))
+    (block $td (loop $tl
+      (br_if $td (i32.ge_u (local.get $t) (local.get $T)))
+      ;; best = -inf, arg = 0
+      (local.set $q (i32.const 0))
+      (block $d1 (loop $l1
+        (br_if $d1 (i32.ge_u (local.get $q) (local.get $P)))
+        (f64.store (i32.add (local.get $best) (i32.shl (local.get $q) (i32.const 3))) (f64.const -inf))
+        (f64.store (i32.add (local.get $arg) (i32.shl (local.get $q) (i32.const 3))) (f64.const 0))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $l1)))
+      (local.set $p (i32.const 0))
+      (block $pd (loop $pl
+        (br_if $pd (i32.ge_u (local.get $p) (local.get $P)))
+        (local.set $from ${ld(`(i32.add (local.get $prev) (i32.shl (local.get $p) (i32.const 3)))`)})
+        (if (f64.ne (local.get $from) (f64.const -inf)) (then
+          (local.set $fv (f64x2.splat (local.get $from)))
+          (local.set $pv (f64x2.splat (f64.convert_i32_u (local.get $p))))
+          (local.set $bgrow (i32.add (local.get $bg) (i32.shl (i32.mul (local.get $p) (local.get $P)) (i32.const 3))))
+          (local.set $q (i32.const 0))
+          (block $qd (loop $ql
+            (br_if $qd (i32.ge_u (local.get $q) (local.get $P2)))
+            (local.set $v (f64x2.add (local.get $fv) (v128.load (i32.add (local.get $bgrow) (i32.shl (local.get $q) (i32.const 3))))))
+            (local.set $m (f64x2.gt (local.get $v) (v128.load (i32.add (local.get $best) (i32.shl (local.get $q) (i32.const 3))))))
+            (v128.store (i32.add (local.get $best) (i32.shl (local.get $q) (i32.const 3)))
+              (v128.bitselect (local.get $v) (v128.load (i32.add (local.get $best) (i32.shl (local.get $q) (i32.const 3)))) (local.get $m)))
+            (v128.store (i32.add (local.get $arg) (i32.shl (local.get $q) (i32.const 3)))
+              (v128.bitselect (local.get $pv) (v128.load (i32.add (local.get $arg) (i32.shl (local.get $q) (i32.const 3)))) (local.get $m)))
+            (local.set $q (i32.add (local.get $q) (i32.const 2)))
+            (br $ql)))
+          (if (i32.lt_u (local.get $q) (local.get $P)) (then
+            (local.set $vs (f64.add (local.get $from) ${ld(`(i32.add (local.get $bgrow) (i32.shl (local.get $q) (i32.const 3)))`)}))
+            (if (f64.gt (local.get $vs) ${ld(`(i32.add (local.get $best) (i32.shl (local.get $q) (i32.const 3)))`)}) (then
+              (f64.store (i32.add (local.get $best) (i32.shl (local.get $q) (i32.const 3))) (local.get $vs))
+              (f64.store (i32.add (local.get $arg) (i32.shl (local.get $q) (i32.const 3))) (f64.convert_i32_u (local.get $p)))))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $pl)))
+      (local.set $row (i32.mul (local.get $t) (local.get $P)))
+      (local.set $q (i32.const 0))
+      (block $d2 (loop $l2
+        (br_if $d2 (i32.ge_u (local.get $q) (local.get $P)))
+        (local.set $a (f64.mul (local.get $acw) (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $lp) (i32.shl (i32.add (local.get $row) (local.get $q)) (i32.const 2)))))
+          ${ld(`(i32.add (local.get $pri) (i32.shl (local.get $q) (i32.const 3)))`)})))
+        (local.set $enter (f64.sub ${ld(`(i32.add (local.get $best) (i32.shl (local.get $q) (i32.const 3)))`)} (local.get $pen)))
+        (local.set $stay ${ld(`(i32.add (local.get $prev) (i32.shl (local.get $q) (i32.const 3)))`)})
+        (if (f64.ge (local.get $stay) (local.get $enter))
+          (then
+            (f64.store (i32.add (local.get $cur) (i32.shl (local.get $q) (i32.const 3))) (f64.add (local.get $stay) (local.get $a)))
+            (i32.store (i32.add (local.get $back) (i32.shl (i32.add (local.get $row) (local.get $q)) (i32.const 2))) (local.get $q))
+            (i32.store8 (i32.add (local.get $ent) (i32.add (local.get $row) (local.get $q))) (i32.const 0)))
+          (else
+            (f64.store (i32.add (local.get $cur) (i32.shl (local.get $q) (i32.const 3))) (f64.add (local.get $enter) (local.get $a)))
+            (i32.store (i32.add (local.get $back) (i32.shl (i32.add (local.get $row) (local.get $q)) (i32.const 2)))
+              (i32.trunc_f64_u ${ld(`(i32.add (local.get $arg) (i32.shl (local.get $q) (i32.const 3)))`)}))
+            (i32.store8 (i32.add (local.get $ent) (i32.add (local.get $row) (local.get $q))) (i32.const 1))))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $l2)))
+      (local.set $tmp (local.get $prev))
+      (local.set $prev (local.get $cur))
+      (local.set $cur (local.get $tmp))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $tl)))
+    (local.get $prev))
+`;
+}
+
 /** The whole module. `spillAddress` is a 32-byte scratch area the host reserves for partial tiles. */
 export function kernelsWat(spillAddress: number): string {
   return `(module
@@ -577,6 +668,7 @@ export function kernelsWat(spillAddress: number): string {
   ${gemmF32()}
   ${gemmI8()}
   ${packing()}
+  ${viterbi()}
   ${cellsWat()}
 )`;
 }
