@@ -3,10 +3,11 @@ import { register as doctor } from './doctor.js';
 import { register as features } from './features.js';
 import { register as data } from './data.js';
 import { register as hw } from './hw.js';
-import { register as importCmd } from './import.js';
-import { register as run } from './run.js';
 import { register as corpus } from './corpus.js';
 import { register as report } from './report.js';
+import { register as evalCmd } from './eval.js';
+import { register as calibrate } from './calibrate.js';
+import { register as quantize } from './quantize.js';
 
 /** Every sub-command, in the order `mohaq --help` lists them. Add one import and one entry per command. */
 const commands: Array<(program: Command) => void> = [
@@ -14,10 +15,11 @@ const commands: Array<(program: Command) => void> = [
   features,
   data,
   hw,
-  importCmd,
-  run,
   corpus,
   report,
+  evalCmd,
+  calibrate,
+  quantize,
 ];
 
 export function registerCommands(program: Command): void {
