@@ -93,10 +93,11 @@ const configSchema = z.object({
       distance: finite,
       maxBeacons: count,
       epochs: count,
-      promise: z.object({ minError: finite.optional(), minSpeedup: finite.optional() }),
+      promise: z.object({ minError: finite.optional(), maxError: finite.optional(), minSpeedup: finite.optional() }),
     })
     .optional(),
   delta: z.object({ thresholds: z.record(z.string(), z.array(finite)) }).optional(),
+  settings: z.record(z.string(), z.unknown()).optional(),
 });
 
 const statusSchema = z.object({

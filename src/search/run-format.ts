@@ -93,9 +93,11 @@ export interface RunConfig {
     distance: number;
     maxBeacons: number;
     epochs: number;
-    promise: { minError?: number; minSpeedup?: number };
+    promise: { minError?: number; maxError?: number; minSpeedup?: number };
   };
   delta?: { thresholds: Record<string, number[]> };
+  /** What else the search needs to resume exactly as it started (opt subset, quantizer options, ...). */
+  settings?: Record<string, unknown>;
 }
 
 export type RunState = 'running' | 'finished' | 'interrupted' | 'failed';

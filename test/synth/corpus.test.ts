@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { PHONES61 } from '../../src/data/phones.js';
+import { SYNTH_DEFAULTS } from '../../src/data/synth/options.js';
 import { readSphere, parseSegments, parseTranscript } from '../../src/data/timit/format.js';
 import { scanTimit, timitSplits } from '../../src/data/timit/corpus.js';
 import { loadSpeakerSplits } from '../../src/data/timit/splits.js';
@@ -107,7 +108,7 @@ test('the manifest records seed, options and every utterance; DOC files are writ
   const m = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8'));
   assert.equal(m.format, 'mohaq-synth');
   assert.equal(m.seed, 11);
-  assert.equal(m.options.snrDb, 20);
+  assert.equal(m.options.snrDb, SYNTH_DEFAULTS.snrDb);
   assert.equal(m.speakers.length, 3);
   assert.equal(m.speakers.reduce((n: number, s: { utterances: unknown[] }) => n + s.utterances.length, 0), 12);
   assert.match(readFileSync(join(dir, 'DOC', 'PROMPTS.TXT'), 'utf8'), /\(sa1\)\n/);

@@ -49,7 +49,7 @@ export function register(program: Command): void {
     .option('--train <n>', 'training utterances, SA not counted (default 1500)', intFlag('--train', 0, 1_000_000))
     .option('--dev <n>', 'dev utterances (TEST part, dev speakers) (default 250)', intFlag('--dev', 0, 1_000_000))
     .option('--test <n>', 'core-test utterances (TEST part, test speakers) (default 250)', intFlag('--test', 0, 1_000_000))
-    .option('--snr <db>', 'mean signal-to-noise ratio of the background noise, dB (default 20)', numberFlag('--snr', -10, 100))
+    .option('--snr <db>', 'mean signal-to-noise ratio of the background noise, dB (default 14)', numberFlag('--snr', -10, 100))
     .option('--snr-spread <db>', 'per-utterance SNR varies within snr +- this, dB (default 5)', numberFlag('--snr-spread', 0, 30))
     .option('--speaker-variation <x>', 'spread of speakers: vocal tract, F0, rate, voice quality (default 1)', numberFlag('--speaker-variation', 0, 3))
     .option('--coarticulation <x>', 'articulatory sluggishness: 0.5 crisp .. 2 slurred (default 1)', numberFlag('--coarticulation', 0.25, 4))

@@ -5,6 +5,9 @@ import { register as data } from './data.js';
 import { register as hw } from './hw.js';
 import { register as corpus } from './corpus.js';
 import { register as report } from './report.js';
+import { register as search } from './search.js';
+import { register as train } from './train.js';
+import { register as retrain } from './retrain.js';
 import { register as evalCmd } from './eval.js';
 import { register as calibrate } from './calibrate.js';
 import { register as quantize } from './quantize.js';
@@ -16,7 +19,10 @@ const commands: Array<(program: Command) => void> = [
   data,
   hw,
   corpus,
+  search,
   report,
+  train,
+  retrain,
   evalCmd,
   calibrate,
   quantize,

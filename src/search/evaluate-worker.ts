@@ -1,0 +1,74 @@
+/**
+ * The search's evaluation worker (one per thread, or in-process with one worker): loads the model and
+ * the search split once, then scores chunks of genomes with a `GenomeEvaluator` (quantized weights
+ * cached per matrix and bits, layer outputs reused across genomes sharing a prefix). Chunks are
+ * genomes sorted lexicographically, so consecutive genomes share prefixes.
+ */
+import { loadFeatureStore } from '../data/store/store.js';
+import { loadModel } from '../nn/io.js';
+import type { Model } from '../nn/model.js';
+import type { BitsAssignment } from '../quant/bits-spec.js';
+import type { Calibration } from '../quant/calibration.js';
+import { resolveDecoder } from '../quant/decoder.js';
+import { GenomeEvaluator } from '../quant/genome.js';
+import type { QuantOptions } from '../quant/options.js';
+import { storeSplit } from '../quant/store.js';
+import type { OptSubsetOptions } from '../quant/subset.js';
+import { MohaqError } from '../util/errors.js';
+
+export interface SearchWorkerInit {
+  /** Model files by id: `base` is the model searched; beacons are added as they are trained. */
+  models: Record<string, string>;
+  data: string;
+  split: string;
+  opt: OptSubsetOptions;
+  calibration: Calibration;
+  quant: QuantOptions;
+}
+
+export interface GenomeTask {
+  /** Which model to quantize (`base` or a beacon id). */
+  model: string;
+  /** A beacon model file not yet in `init.models` (registered on first use). */
+  modelPath?: string;
+  genomes: BitsAssignment[];
+}
+
+export interface GenomeScore {
+  /** PER in percent. */
+  per: number;
+  /** Frame error rate in percent. */
+  fer: number;
+  seconds: number;
+}
+
+let setup: SearchWorkerInit | null = null;
+const evaluators = new Map<string, GenomeEvaluator>();
+
+export function init(data: SearchWorkerInit): void {
+  setup = data;
+}
+
+function evaluatorFor(id: string, path: string | undefined): GenomeEvaluator {
+  let ev = evaluators.get(id);
+  if (ev) return ev;
+  if (!setup) throw new MohaqError('INTERNAL', 'search worker used before init');
+  const file = path ?? setup.models[id];
+  if (!file) throw new MohaqError('INTERNAL', `search worker: no model file for "${id}"`);
+  const model: Model = loadModel(file);
+  const store = loadFeatureStore(setup.data);
+  const set = storeSplit(store, setup.split, setup.opt);
+  // Every model (base or beacon) is scored with the base model's calibration: a beacon's weights are
+  // re-quantized to the candidate's bits, its activation ranges are those of the same network.
+  ev = new GenomeEvaluator(model, set, { calibration: setup.calibration, decoder: resolveDecoder(model, store, file), quant: setup.quant });
+  evaluators.set(id, ev);
+  return ev;
+}
+
+export default function evaluateGenomes(task: GenomeTask): GenomeScore[] {
+  const ev = evaluatorFor(task.model, task.modelPath);
+  return task.genomes.map((bits) => {
+    const r = ev.evaluate(bits);
+    return { per: 100 * r.per, fer: 100 * r.fer, seconds: r.seconds };
+  });
+}
