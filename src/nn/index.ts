@@ -11,8 +11,8 @@ export type { QuantHook, ProductSite, ProductCall, ProductBackwardCall, Recurren
 export { forward, backward, ForwardCache, checkBatch } from './forward.js';
 export type { SequenceBatch, TrainOptions, ForwardOptions, BackwardOptions } from './forward.js';
 export type { SequenceShape } from './layer.js';
-export { maskedCrossEntropy } from './loss.js';
-export type { CrossEntropy } from './loss.js';
+export { maskedCrossEntropy, frameCrossEntropy } from './loss.js';
+export type { CrossEntropy, FrameLoss } from './loss.js';
 export { BN_EPS, BN_MOMENTUM } from './batchnorm.js';
 export { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, tensorToFloat32, tensorData, float32ToHalfBits, halfBitsToFloat32, float32ToBfloat16Bits, bfloat16BitsToFloat32, DTYPE_BYTES } from './safetensors.js';
 export type { SafetensorsDtype, SafetensorsFile, StoredTensor, TensorToWrite } from './safetensors.js';

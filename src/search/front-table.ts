@@ -8,29 +8,31 @@ import { nonDominated } from './dominance.js';
 import { objectiveVector } from './objectives.js';
 import type { RunDirContents } from './run-dir.js';
 import { RUN_FORMAT } from './run-format.js';
-import type { FrontEntry, FrontFile } from './run-format.js';
+import type { EvaluationRecord, FrontEntry, FrontFile } from './run-format.js';
+
+/** A front entry from its evaluation record. */
+export function frontEntry(r: EvaluationRecord, perMatrix: FrontEntry['perMatrix']): FrontEntry {
+  return {
+    id: r.index,
+    bits: r.bits,
+    perMatrix,
+    error: r.error,
+    speedup: r.speedup,
+    energy: r.energy,
+    memoryBytes: r.memoryBytes,
+    compression: r.compression,
+    ...(r.baseError !== undefined ? { baseError: r.baseError } : {}),
+    ...(r.beacon !== undefined ? { beacon: r.beacon } : {}),
+    fromBeacon: r.beacon !== undefined && r.baseError !== undefined && r.error < r.baseError,
+  };
+}
 
 /** front.json, or the feasible non-dominated set of the evaluations so far. */
 export function currentFront(run: RunDirContents): FrontFile {
   if (run.front) return run.front;
   const feasible = run.evaluations.filter((r) => r.feasible && !r.cacheHit);
   const vectors = feasible.map((r) => objectiveVector(run.config.objectives, { ...r, energy: Number.isNaN(r.energy) ? null : r.energy }));
-  const entries: FrontEntry[] = nonDominated(vectors).map((i) => {
-    const r = feasible[i]!;
-    return {
-      id: r.index,
-      bits: r.bits,
-      perMatrix: parseBitsSpec(r.bits, run.config.matrices),
-      error: r.error,
-      speedup: r.speedup,
-      energy: r.energy,
-      memoryBytes: r.memoryBytes,
-      compression: r.compression,
-      ...(r.baseError !== undefined ? { baseError: r.baseError } : {}),
-      ...(r.beacon !== undefined ? { beacon: r.beacon } : {}),
-      fromBeacon: r.beacon !== undefined && r.baseError !== undefined && r.error < r.baseError,
-    };
-  });
+  const entries = nonDominated(vectors).map((i) => frontEntry(feasible[i]!, parseBitsSpec(feasible[i]!.bits, run.config.matrices)));
   const last = run.history[run.history.length - 1];
   return { format: RUN_FORMAT, objectives: run.config.objectives, final: false, entries, references: [], hypervolume: last?.hypervolume ?? 0, hypervolumeReference: run.config.objectives.map(() => 1) };
 }

@@ -77,4 +77,11 @@ export function* allGenomes(genes: readonly GeneSpec[]): Generator<number[]> {
   }
 }
 
+/** The genomes that put every matrix at one precision (one per precision all genes share), lowest first. */
+export function uniformGenomes(genes: readonly GeneSpec[]): number[][] {
+  if (genes.length === 0) return [];
+  const shared = genes[0]!.choices.filter((b) => genes.every((g) => g.choices.includes(b)));
+  return shared.map((b) => genes.map((g) => g.choices.indexOf(b)));
+}
+
 export const genomeKey = (genome: readonly number[]): string => genome.join(',');

@@ -15,7 +15,7 @@ export { mate } from './mating.js';
 export type { MatingOptions, Offspring } from './mating.js';
 export { maxGenerations, maxEvaluations, terminateOnAny } from './termination.js';
 export type { Termination, SearchStatus } from './termination.js';
-export { randomSampling } from './operators/sampling.js';
+export { randomSampling, seededSampling } from './operators/sampling.js';
 export type { Sampling } from './operators/sampling.js';
 export { sbx, probabilisticCrossover } from './operators/crossover.js';
 export type { Crossover, Recombine, SbxOptions, ProbabilisticCrossoverOptions } from './operators/crossover.js';

@@ -15,6 +15,7 @@ import { distanceDuplicateElimination, noDuplicateElimination } from './operator
 import { pm } from './operators/mutation.js';
 import { roundingRepair, type Repair } from './operators/repair.js';
 import { randomSampling } from './operators/sampling.js';
+import type { Sampling } from './operators/sampling.js';
 import { binaryTournament, compareBy, type TournamentComparator } from './operators/selection.js';
 import { rankAndCrowdingSurvival } from './operators/survival.js';
 import { defineProblem, type Evaluate, type SearchProblem, type SearchProblemSpec } from './problem.js';
@@ -52,6 +53,8 @@ export interface NSGA2Options {
   eliminateDuplicates?: boolean;
   /** Applied to every new candidate after mutation (and to the initial sample), e.g. to fix invalid genomes. */
   repair?: Repair;
+  /** The initial population. @default uniform random within the bounds */
+  sampling?: Sampling;
 }
 
 function checkProbability(name: string, v: number | undefined): void {
@@ -93,7 +96,7 @@ export function createNSGA2(problemSpec: SearchProblemSpec | SearchProblem, opti
   return new GeneticAlgorithm(problem, {
     populationSize,
     offspringSize,
-    sampling: randomSampling,
+    sampling: options.sampling ?? randomSampling,
     selection: binaryTournament(nsga2Tournament),
     crossover: sbx({ ...crossover, repair: roundingRepair }),
     mutation: pm({ ...mutation, repair: roundingRepair }),

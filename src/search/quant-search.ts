@@ -40,13 +40,15 @@ import { siblingModule } from '../util/workers.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { GenomeScore, GenomeTask, SearchWorkerInit } from './evaluate-worker.js';
-import { allGenomes, buildGenes, decodeGenome, encodeGenome, genomeKey, spaceSize } from './genes.js';
+import { allGenomes, buildGenes, decodeGenome, encodeGenome, genomeKey, spaceSize, uniformGenomes } from './genes.js';
 import { hypervolume } from './indicators/hypervolume.js';
 import { createNSGA2 } from './nsga2.js';
 import type { GeneticAlgorithm, SearchState } from './algorithm.js';
 import { constraintVector, constraintViolations, normalisedPoint, objectiveVector, OBJECTIVE_NAMES } from './objectives.js';
 import type { Constraints, GenomeMetrics, ObjectiveScales } from './objectives.js';
 import { nonDominated } from './dominance.js';
+import { seededSampling } from './operators/sampling.js';
+import { frontEntry } from './front-table.js';
 import { BeaconManager } from './beacons.js';
 import type { BeaconCandidate, BeaconSettings, PromiseCriteria } from './beacons.js';
 import {
@@ -61,7 +63,7 @@ import {
   writeStatus,
 } from './run-dir.js';
 import { RUN_FORMAT } from './run-format.js';
-import type { EvaluationRecord, FrontEntry, FrontFile, GeneSpec, ObjectiveName, ReferencePoint, RunConfig, RunStatus } from './run-format.js';
+import type { EvaluationRecord, FrontFile, GeneSpec, ObjectiveName, ReferencePoint, RunConfig, RunStatus } from './run-format.js';
 
 export interface QuantSearchOptions {
   /** The trained model file. */
@@ -93,6 +95,8 @@ export interface QuantSearchOptions {
   mutation?: { prob?: number; eta?: number };
   /** Worker threads for evaluations. @default the number of cores */
   workers?: number;
+  /** Put the uniform genomes (all matrices at one precision) into the initial population. @default true */
+  seedUniform?: boolean;
   /** Evaluate every genome (small spaces only) instead of searching. */
   exhaustive?: boolean;
   /** Refuse exhaustive searches above this many genomes. @default 100000 */
@@ -150,6 +154,7 @@ interface StoredSettings {
   quant: QuantOptions;
   calibration?: string;
   exhaustiveLimit: number;
+  seedUniform: boolean;
   beacons?: BeaconOptions;
 }
 
@@ -285,7 +290,7 @@ export async function runQuantSearch(opts: QuantSearchOptions): Promise<QuantSea
   if (opts.beacons && opts.exhaustive) throw invalidParameter('--beacons', 'no beacons with --exhaustive (beacons correct a search)', opts.beacons.mode ?? 'auto');
   if (opts.beacons?.mode === 'file' && !opts.beacons.file) throw invalidParameter('--beacons', 'auto or a beacon set file', 'file');
   const beacons = opts.beacons ? { ...opts.beacons, ...(opts.beacons.file ? { file: resolve(opts.beacons.file) } : {}) } : undefined;
-  const settings: StoredSettings = { opt, quant, ...(opts.calibration ? { calibration: resolve(opts.calibration) } : {}), exhaustiveLimit: opts.exhaustiveLimit ?? 100_000, ...(beacons ? { beacons } : {}) };
+  const settings: StoredSettings = { opt, quant, ...(opts.calibration ? { calibration: resolve(opts.calibration) } : {}), exhaustiveLimit: opts.exhaustiveLimit ?? 100_000, seedUniform: opts.seedUniform ?? true, ...(beacons ? { beacons } : {}) };
   const config: RunConfig = {
     format: RUN_FORMAT,
     mohaqVersion: VERSION,
@@ -553,11 +558,13 @@ async function evolve(
       offspringSize: s.offspringSize,
       crossover: s.crossover,
       mutation: s.mutation,
+      // the uniform genomes anchor both ends of the front and give constrained searches feasible points at once
+      ...(ctx.settings.seedUniform !== false ? { sampling: seededSampling(uniformGenomes(ctx.genes)) } : {}),
     },
   );
   if (checkpoint) algorithm.setState(checkpoint.algorithm as SearchState);
   const total = s.populationSize + (s.generations - 1) * s.offspringSize;
-  o.progress.start(total, 'search', { generation: algorithm.generation });
+  o.progress.start(total, 'search');
   while (algorithm.hasNext()) {
     if (o.signal?.aborted) throw new MohaqError('INTERRUPTED', 'search interrupted');
     const X = algorithm.ask();
@@ -616,19 +623,7 @@ async function exhaustive(dir: string, ctx: SearchContext, pool: JobPool<GenomeT
 /** front.json: the archive front with per-matrix bits, plus the reference points (fp32, all-16, all-8, all-4). */
 async function writeFinalFront(dir: string, ctx: SearchContext, pool: JobPool<GenomeTask, GenomeScore[]>, final: boolean): Promise<FrontFile> {
   const front = ctx.archiveFront();
-  const entries: FrontEntry[] = front.map((r) => ({
-    id: r.index,
-    bits: r.bits,
-    perMatrix: decodeGenome(ctx.genes, r.genome),
-    error: r.error,
-    speedup: r.speedup,
-    energy: r.energy,
-    memoryBytes: r.memoryBytes,
-    compression: r.compression,
-    ...(r.baseError !== undefined ? { baseError: r.baseError } : {}),
-    ...(r.beacon !== undefined ? { beacon: r.beacon } : {}),
-    fromBeacon: r.beacon !== undefined && r.baseError !== undefined && r.error < r.baseError,
-  }));
+  const entries = front.map((r) => frontEntry(r, decodeGenome(ctx.genes, r.genome)));
   const references: ReferencePoint[] = [];
   const refs: Array<[ReferencePoint['name'], number]> = [
     ['fp32', 32],

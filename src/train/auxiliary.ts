@@ -16,7 +16,7 @@ import type { ParamRole } from '../nn/params.js';
 import type { Rng } from '../util/rng.js';
 import { internal } from '../util/errors.js';
 import type { LabelledBatch } from './replica.js';
-import { frameCrossEntropy } from './loss.js';
+import { frameCrossEntropy } from '../nn/loss.js';
 
 /** The head's tensors, appended after the model's in the trainer's slab. */
 export function auxiliaryLayoutEntries(model: Model, classes: number): Array<{ name: string; shape: number[]; role: ParamRole }> {

@@ -12,7 +12,7 @@ import type { TuneResult } from '../metrics/per.js';
 import { forward } from '../nn/forward.js';
 import type { QuantHook } from '../nn/hook.js';
 import type { Model } from '../nn/model.js';
-import { frameCrossEntropy } from './loss.js';
+import { frameCrossEntropy } from '../nn/loss.js';
 
 export interface SetOutputs {
   /** Per utterance of the set, (frames x classes) log posteriors. */

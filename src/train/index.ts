@@ -1,7 +1,5 @@
 export { Adam, clipGradientNorm, gradientNorm, trainableRanges } from './adam.js';
 export type { AdamOptions, AdamState } from './adam.js';
-export { frameCrossEntropy } from './loss.js';
-export type { FrameLoss } from './loss.js';
 export { chunkUtterances, maxSequenceLength, checkCurriculum, PYTORCH_KALDI_CURRICULUM } from './curriculum.js';
 export type { Curriculum } from './curriculum.js';
 export { initialSchedule, scheduleStep, checkSchedule } from './schedule.js';

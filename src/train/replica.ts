@@ -22,7 +22,7 @@ import type { Architecture } from '../nn/arch.js';
 import { Rng } from '../util/rng.js';
 import { invalidParameter } from '../util/errors.js';
 import { AuxiliaryHead, auxiliaryLayoutEntries } from './auxiliary.js';
-import { frameCrossEntropy } from './loss.js';
+import { frameCrossEntropy } from '../nn/loss.js';
 import { createQuantHook } from '../quant/hook.js';
 import type { BitsAssignment } from '../quant/bits-spec.js';
 import type { Calibration } from '../quant/calibration.js';

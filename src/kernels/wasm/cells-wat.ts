@@ -9,6 +9,8 @@
  * a buffer of ones for an absent dropout mask, a scratch buffer for an absent gradient output.
  */
 
+import { expLocals, sigmoidExpr } from './math-wat.js';
+
 interface Lane {
   /** bytes per step of j */
   step: number;
@@ -33,7 +35,8 @@ const sub = (a: string, b: string) => `(f32x4.sub ${a} ${b})`;
 const mul = (...xs: string[]) => xs.reduce((acc, x) => `(f32x4.mul ${acc} ${x})`);
 const ONE4 = '(v128.const f32x4 1 1 1 1)';
 const ZERO4 = '(v128.const f32x4 0 0 0 0)';
-const sig = (x: string) => `(call $sigmoid4 ${x})`;
+/** Inline (a call per vector costs as much as the arithmetic); needs `expLocals()` in the function. */
+const sig = (x: string) => sigmoidExpr(x);
 const tanh = (x: string) => `(call $tanh4 ${x})`;
 const relu = (x: string) => `(f32x4.max ${x} ${ZERO4})`;
 const get = (name: string) => `(local.get $${name})`;
@@ -71,8 +74,8 @@ const padded = `(i32.ge_s (local.get $t) (i32.load (i32.add (local.get $lengths)
 /** A per-step kernel over the B rows of one time step. */
 function stepKernel(name: string, params: string, v128Locals: string[], i32Locals: string[], rowSetup: string, padBody: string, body: (L: Lane) => string): string {
   return `
-  (func (export "${name}") ${params}
-    (local $b i32) (local $jb i32) (local $Hb i32) ${i32Locals.map((l) => `(local $${l} i32)`).join(' ')} ${v128Locals.map((l) => `(local $${l} v128)`).join(' ')}
+  (func $${name} (export "${name}") ${params}
+    (local $b i32) (local $jb i32) (local $Hb i32) ${i32Locals.map((l) => `(local $${l} i32)`).join(' ')} ${v128Locals.map((l) => `(local $${l} v128)`).join(' ')} ${expLocals()}
     (local.set $Hb (i32.shl (local.get $H) (i32.const 2)))
     (block $bd (loop $bl
       (br_if $bd (i32.ge_u (local.get $b) (local.get $B)))
@@ -415,11 +418,11 @@ function sruForward(mode: SkipMode, fx: boolean): string {
     return s;
   };
   return `
-  (func (export "sru_forward_${mode}${fx ? '_fx' : ''}") (param $u i32) (param $ldu i32) (param $x i32) (param $ldx i32) (param $alpha f32)
+  (func $sru_forward_${mode}${fx ? '_fx' : ''} (export "sru_forward_${mode}${fx ? '_fx' : ''}") (param $u i32) (param $ldu i32) (param $x i32) (param $ldx i32) (param $alpha f32)
       (param $v i32) (param $bias i32) (param $c i32) (param $h i32) (param $ldh i32) (param $T i32) (param $B i32) (param $H i32)
       (param $lengths i32) (param $reverse i32) (param $drop i32) (param $zeros i32) ${fx ? FX_PARAMS : ''}
     (local $b i32) (local $jb i32) (local $Hb i32) ${SRU_I32.map((l) => `(local $${l} i32)`).join(' ')}
-    (local $cp v128) (local $f v128) (local $r v128) (local $cv v128) (local $xp v128) (local $hv v128)
+    (local $cp v128) (local $f v128) (local $r v128) (local $cv v128) (local $xp v128) (local $hv v128) ${expLocals()}
     ${sruLoops(false, rowSetup, pad, body)})`;
 }
 
@@ -457,7 +460,7 @@ function sruBackward(mode: SkipMode): string {
     return s;
   };
   return `
-  (func (export "sru_backward_${mode}") (param $u i32) (param $ldu i32) (param $K i32) (param $x i32) (param $ldx i32) (param $alpha f32)
+  (func $sru_backward_${mode} (export "sru_backward_${mode}") (param $u i32) (param $ldu i32) (param $K i32) (param $x i32) (param $ldx i32) (param $alpha f32)
       (param $v i32) (param $c i32) (param $dh i32) (param $lddh i32) (param $dx i32) (param $lddx i32) (param $acc i32)
       (param $T i32) (param $B i32) (param $H i32) (param $lengths i32) (param $reverse i32) (param $drop i32) (param $dc i32) (param $zeros i32)
     (local $b i32) (local $jb i32) (local $Hb i32) ${SRU_I32.map((l) => `(local $${l} i32)`).join(' ')}

@@ -17,31 +17,15 @@
  */
 
 import { cellsWat } from './cells-wat.js';
+import { expExpr, expLocals } from './math-wat.js';
 
 const PANEL = 8; // columns per packed panel
 const MBLOCK = 64; // rows per block
 
-/** exp(x) on f32x4 (Cephes-style range reduction + degree-6 polynomial; |rel err| < 2e-7 on [-87, 88]). */
 function expF32x4(): string {
   return `
-  (func $exp4 (param $x v128) (result v128)
-    (local $n v128) (local $r v128) (local $p v128)
-    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87.3 -87.3 -87.3 -87.3)) (v128.const f32x4 88.7 88.7 88.7 88.7)))
-    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
-    ;; r = x - n*ln2 (ln2 split into a high part exact in f32 and a low correction)
-    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
-    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-    (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-    ;; e^r = 1 + r + r^2 * p
-    (local.set $p (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $r) (local.get $r)) (local.get $p)) (local.get $r)) (v128.const f32x4 1 1 1 1)))
-    ;; times 2^n, built in the exponent field
-    (f32x4.mul (local.get $p)
-      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+  (func $exp4 (param $x v128) (result v128) ${expLocals()}
+    ${expExpr('(local.get $x)')})
   (func $sigmoid4 (param $x v128) (result v128)
     (f32x4.div (v128.const f32x4 1 1 1 1)
       (f32x4.add (v128.const f32x4 1 1 1 1) (call $exp4 (f32x4.neg (local.get $x))))))
@@ -295,7 +279,7 @@ function gemmF32(): string {
       (br $l))))
   ${[1, 2, 3, 4].map(gemmF32Tile).join('')}
   ;; C[m x n] (+)= A[m x k] . Bp (+ bias); bias points at a panel-padded copy (or 0)
-  (func (export "gemm_f32") (param $a i32) (param $lda i32) (param $m i32) (param $k i32) (param $bp i32) (param $n i32)
+  (func $gemm_f32 (export "gemm_f32") (param $a i32) (param $lda i32) (param $m i32) (param $k i32) (param $bp i32) (param $n i32)
         (param $c i32) (param $ldc i32) (param $bias i32) (param $accumulate i32)
     (local $i0 i32) (local $iend i32) (local $p i32) (local $panels i32) (local $bpanel i32) (local $col i32)
     (local $ncols i32) (local $i i32) (local $rest i32) (local $biasp i32)
@@ -428,7 +412,7 @@ function gemmI8(): string {
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $l))))
   ;; C[m x n] (+)= A16[m x kp] . Bp (i32 accumulation)
-  (func (export "gemm_i8") (param $a i32) (param $kp i32) (param $m i32) (param $bp i32) (param $n i32)
+  (func $gemm_i8 (export "gemm_i8") (param $a i32) (param $kp i32) (param $m i32) (param $bp i32) (param $n i32)
         (param $c i32) (param $ldc i32) (param $accumulate i32)
     (local $i0 i32) (local $iend i32) (local $p i32) (local $panels i32) (local $bpanel i32) (local $col i32)
     (local $ncols i32) (local $i i32) (local $rest i32)

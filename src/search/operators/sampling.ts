@@ -22,3 +22,21 @@ export const randomSampling: Sampling = {
     return X;
   },
 };
+
+/**
+ * Starts from given candidates (as many as fit), the rest drawn by `rest`: e.g. the uniform genomes of a
+ * quantization search (all-2, all-4, ...), which anchor both ends of the front and give a constrained
+ * search feasible points from the first generation.
+ */
+export function seededSampling(seeds: readonly (readonly number[])[], rest: Sampling = randomSampling): Sampling {
+  return {
+    sample(problem, n, rng) {
+      const X = rest.sample(problem, n, rng);
+      seeds.slice(0, n).forEach((s, i) => {
+        if (s.length !== problem.nVar) throw new Error(`seed ${i} has ${s.length} variables, the problem ${problem.nVar}`);
+        X.set(s, i * problem.nVar);
+      });
+      return X;
+    },
+  };
+}
