@@ -6,6 +6,7 @@
 import type { GemmOptions, Kernels, PackedF32, PackedI8, QuantParams } from './types.js';
 import { invalidParameter } from '../util/errors.js';
 import { refCells } from './cells.js';
+import { refDelta } from './delta.js';
 
 /** Round half to even (what WASM's f32x4.nearest does). */
 export function roundHalfEven(x: number): number {
@@ -49,6 +50,7 @@ export function createRefKernels(): Kernels {
   };
   return {
     ...refCells,
+    ...refDelta,
     name: 'ref',
     scope<T>(fn: () => T): T {
       depth++;

@@ -21,6 +21,7 @@
  */
 
 import type { CellKernels } from './cells.js';
+import type { DeltaKernels } from './delta.js';
 
 export type BackendName = 'wasm' | 'ref';
 
@@ -57,7 +58,7 @@ export interface QuantParams {
   clip: number;
 }
 
-export interface Kernels extends CellKernels {
+export interface Kernels extends CellKernels, DeltaKernels {
   readonly name: BackendName;
 
   // ---- memory -------------------------------------------------------------------------------------

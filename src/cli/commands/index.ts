@@ -13,6 +13,7 @@ import { register as retrain } from './retrain.js';
 import { register as evalCmd } from './eval.js';
 import { register as calibrate } from './calibrate.js';
 import { register as quantize } from './quantize.js';
+import { register as delta } from './delta.js';
 
 /** Every sub-command, in the order `mohaq --help` lists them. Add one import and one entry per command. */
 const commands: Array<(program: Command) => void> = [
@@ -30,6 +31,7 @@ const commands: Array<(program: Command) => void> = [
   evalCmd,
   calibrate,
   quantize,
+  delta,
 ];
 
 export function registerCommands(program: Command): void {

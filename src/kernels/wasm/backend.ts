@@ -21,6 +21,8 @@ import { MohaqError, invalidParameter } from '../../util/errors.js';
 import { KERNELS_WASM_FILE, SPILL_ADDRESS } from './assemble.js';
 import { kernelsWat } from './wat.js';
 import type { CellKernels, FixedPointSpec } from '../cells.js';
+import { checkDeltaProduct, checkDeltaStep } from '../delta.js';
+import type { DeltaOutput, PackedDelta } from '../delta.js';
 import './wasm-global.js';
 import { checkGemm, checkLength } from '../checks.js';
 
@@ -45,6 +47,10 @@ interface KernelExports {
   pack_i8(b: Ptr, k: number, n: number, kp: number, out: Ptr): void;
   transpose_f32(a: Ptr, m: number, k: number, lda: number, out: Ptr): void;
   viterbi_forward(lp: Ptr, T: number, P: number, bg: Ptr, init: Ptr, pri: Ptr, acw: number, pen: number, back: Ptr, ent: Ptr, prev: Ptr, cur: Ptr, best: Ptr, arg: Ptr): Ptr;
+  delta_product_i8(w: Ptr, n: number, rows: number, start: Ptr, index: Ptr, delta: Ptr, acc: Ptr, ldacc: number): void;
+  delta_product_f64(w: Ptr, n: number, rows: number, start: Ptr, index: Ptr, delta: Ptr, acc: Ptr, ldacc: number): void;
+  delta_step_i8(w: Ptr, n: number, rows: number, start: Ptr, index: Ptr, delta: Ptr, slot: Ptr, acc: Ptr, scale: Ptr, bias: Ptr, y: Ptr, yrow: Ptr, ldy: number, accumulate: number): void;
+  delta_step_f64(w: Ptr, n: number, rows: number, start: Ptr, index: Ptr, delta: Ptr, slot: Ptr, acc: Ptr, scale: Ptr, bias: Ptr, y: Ptr, yrow: Ptr, ldy: number, accumulate: number): void;
   [cell: string]: CellExport;
 }
 
@@ -100,6 +106,9 @@ class Packed implements PackedF32, PackedI8 {
     this.owner.releasePacked(this);
   }
 }
+
+/** Weights packed row-major for delta products (../delta.ts), never valid as GEMM panels. */
+class PackedRows extends Packed implements PackedDelta {}
 
 /** Records arrays copied in for one call and copies outputs back at the end. */
 interface Staging {
@@ -434,6 +443,85 @@ export class WasmKernels implements Kernels, CellKernels {
       const scratch = this.stackAlloc(4 * 8 * P + 64);
       const fin = this.x.viterbi_forward(lp, T, P, bg, init, pri, acousticScale, insertionPenalty, pb, pe, scratch, scratch + 8 * P, scratch + 16 * P, scratch + 24 * P);
       last.set(new Float64Array(this.memory.buffer, fin, P));
+    });
+  }
+
+  // ---- delta products (see ../delta.ts for the semantics; wasm/delta-wat.ts for the code) -----------
+
+  packDeltaI8(w: Int8Array, k: number, n: number): PackedDelta {
+    return this.packRows(w, k, n, 'i8');
+  }
+
+  packDeltaF32(w: Float32Array, k: number, n: number): PackedDelta {
+    return this.packRows(w, k, n, 'f32');
+  }
+
+  private packRows(w: Int8Array | Float32Array, k: number, n: number, kind: 'i8' | 'f32'): PackedDelta {
+    checkLength(`packDelta${kind === 'i8' ? 'I8' : 'F32'} W`, w, k * n);
+    const bytes = k * n * w.BYTES_PER_ELEMENT;
+    const ptr = this.heapAlloc(Math.max(bytes, 1));
+    this.bytes.set(new Uint8Array(w.buffer, w.byteOffset, bytes), ptr);
+    return this.registerPacked(new PackedRows(k, n, ptr, Math.max(bytes, 1), this, kind)) as PackedRows;
+  }
+
+  private ownRows(w: PackedDelta, kind: 'i8' | 'f32', op: string): PackedRows {
+    if (!(w instanceof PackedRows) || w.owner !== this) throw new MohaqError('INTERNAL', `${op}: packed weights belong to another kernel backend`);
+    if (w.disposed) throw new MohaqError('INTERNAL', `${op}: packed weights were disposed`);
+    if (w.kind !== kind) throw new MohaqError('INTERNAL', `${op}: expected ${kind} delta weights but received ${w.kind}`);
+    return w;
+  }
+
+  deltaProductI8(w: PackedDelta, rows: number, start: Int32Array, index: Int32Array, delta: Int32Array, acc: Int32Array, ldacc: number): void {
+    const p = this.ownRows(w, 'i8', 'deltaProductI8');
+    const entries = checkDeltaProduct('deltaProductI8', w, rows, start, index, delta, acc, ldacc);
+    if (rows === 0 || w.n === 0) return;
+    this.call((st) => {
+      const ps = this.input(start, rows + 1);
+      const pi = this.input(index, entries);
+      const pd = this.input(delta, entries);
+      const pa = this.output(st, acc, (rows - 1) * ldacc + w.n, true);
+      this.x.delta_product_i8(p.ptr, w.n, rows, ps, pi, pd, pa, ldacc);
+    });
+  }
+
+  deltaProductF64(w: PackedDelta, rows: number, start: Int32Array, index: Int32Array, delta: Float64Array, acc: Float64Array, ldacc: number): void {
+    const p = this.ownRows(w, 'f32', 'deltaProductF64');
+    const entries = checkDeltaProduct('deltaProductF64', w, rows, start, index, delta, acc, ldacc);
+    if (rows === 0 || w.n === 0) return;
+    this.call((st) => {
+      const ps = this.input(start, rows + 1);
+      const pi = this.input(index, entries);
+      const pd = this.input(delta, entries);
+      const pa = this.output(st, acc, (rows - 1) * ldacc + w.n, true);
+      this.x.delta_product_f64(p.ptr, w.n, rows, ps, pi, pd, pa, ldacc);
+    });
+  }
+
+  deltaStepI8(w: PackedDelta, rows: number, start: Int32Array, index: Int32Array, delta: Int32Array, slot: Int32Array, acc: Int32Array, out: DeltaOutput): void {
+    this.deltaStep('i8', w, rows, start, index, delta, slot, acc, out);
+  }
+
+  deltaStepF64(w: PackedDelta, rows: number, start: Int32Array, index: Int32Array, delta: Float64Array, slot: Int32Array, acc: Float64Array, out: DeltaOutput): void {
+    this.deltaStep('f32', w, rows, start, index, delta, slot, acc, out);
+  }
+
+  private deltaStep(kind: 'i8' | 'f32', w: PackedDelta, rows: number, start: Int32Array, index: Int32Array, delta: Int32Array | Float64Array, slot: Int32Array, acc: Int32Array | Float64Array, out: DeltaOutput): void {
+    const op = kind === 'i8' ? 'deltaStepI8' : 'deltaStepF64';
+    const p = this.ownRows(w, kind, op);
+    const { entries, slots, yRows } = checkDeltaStep(op, w, rows, start, index, delta, slot, acc, out);
+    if (rows === 0 || w.n === 0) return;
+    this.call((st) => {
+      const ps = this.input(start, rows + 1);
+      const pi = this.input(index, entries);
+      const pd = this.input(delta, entries);
+      const pslot = this.input(slot, rows);
+      const pa = this.output(st, acc, slots * w.n, true);
+      const pscale = this.input(out.scale, w.n);
+      const pbias = out.bias ? this.input(out.bias, w.n) : 0;
+      // a staged output is copied in too: the rows and columns the call does not write survive the copy back
+      const py = this.output(st, out.y, (yRows - 1) * out.ldy + w.n, true);
+      const pyrow = this.input(out.yRow, rows);
+      this.x[kind === 'i8' ? 'delta_step_i8' : 'delta_step_f64'](p.ptr, w.n, rows, ps, pi, pd, pslot, pa, pscale, pbias, py, pyrow, out.ldy, out.accumulate ? 1 : 0);
     });
   }
 

@@ -18,6 +18,7 @@
 
 import { cellsWat } from './cells-wat.js';
 import { expExpr, expLocals } from './math-wat.js';
+import { deltaWat } from './delta-wat.js';
 
 const PANEL = 8; // columns per packed panel
 const MBLOCK = 64; // rows per block
@@ -654,6 +655,7 @@ export function kernelsWat(spillAddress: number): string {
   ${packing()}
   ${viterbi()}
   ${cellsWat()}
+  ${deltaWat()}
 )`;
 }
 
