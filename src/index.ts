@@ -14,3 +14,4 @@ export * from './search/index.js';
 export * from './delta/index.js';
 export * from './report/index.js';
 export * from './export/index.js';
+export * from './demo/index.js';

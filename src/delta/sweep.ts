@@ -226,7 +226,7 @@ export function deltaSweepSection(result: DeltaSweepResult, modelName: string): 
     `${modelName} at bits ${result.bits} on ${result.set.name} (${result.set.utterances} utterances, ${result.set.frames} frames): ` +
     `${result.points.length} threshold combinations. Without deltas PER ${pct(result.dense.per, 2)} %. ` +
     (best
-      ? `At most ${pct(result.maxIncrease, 2)} points above it, delta networks eliminate ${pct(best.eliminatedOps)} % of the operations (thresholds ${best.thresholds}, PER ${pct(best.per, 2)} %).`
+      ? `Within ${pct(result.maxIncrease, 2)} ${result.maxIncrease === 0.01 ? 'point' : 'points'} of it, delta networks eliminate ${pct(best.eliminatedOps)} % of the operations (thresholds ${best.thresholds}, PER ${pct(best.per, 2)} %).`
       : `No combination stays within ${pct(result.maxIncrease, 2)} points of it.`);
   const plot = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',

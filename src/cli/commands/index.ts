@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as demo } from './demo.js';
 import { register as doctor } from './doctor.js';
 import { register as features } from './features.js';
 import { register as data } from './data.js';
@@ -17,6 +18,7 @@ import { register as delta } from './delta.js';
 
 /** Every sub-command, in the order `mohaq --help` lists them. Add one import and one entry per command. */
 const commands: Array<(program: Command) => void> = [
+  demo,
   doctor,
   features,
   data,
