@@ -15,6 +15,7 @@ import type { QuantOptions } from '../quant/options.js';
 import { storeSplit } from '../quant/store.js';
 import type { OptSubsetOptions } from '../quant/subset.js';
 import { MohaqError } from '../util/errors.js';
+import { DeltaEvaluator } from '../delta/evaluator.js';
 
 export interface SearchWorkerInit {
   /** Model files by id: `base` is the model searched; beacons are added as they are trained. */
@@ -32,6 +33,8 @@ export interface GenomeTask {
   /** A beacon model file not yet in `init.models` (registered on first use). */
   modelPath?: string;
   genomes: BitsAssignment[];
+  /** Delta search: the thresholds of each genome (delta inference, integer-exact). */
+  thresholds?: Array<Record<string, number>>;
 }
 
 export interface GenomeScore {
@@ -40,17 +43,21 @@ export interface GenomeScore {
   /** Frame error rate in percent. */
   fer: number;
   seconds: number;
+  /** Delta search: share of MACs eliminated, and per matrix. */
+  eliminatedOps?: number;
+  eliminated?: Record<string, number>;
 }
 
 let setup: SearchWorkerInit | null = null;
 const evaluators = new Map<string, GenomeEvaluator>();
+const deltaEvaluators = new Map<string, DeltaEvaluator>();
 
 export function init(data: SearchWorkerInit): void {
   setup = data;
 }
 
-function evaluatorFor(id: string, path: string | undefined): GenomeEvaluator {
-  let ev = evaluators.get(id);
+function evaluatorFor<E>(cache: Map<string, E>, id: string, path: string | undefined, make: (...a: ConstructorParameters<typeof GenomeEvaluator>) => E): E {
+  let ev = cache.get(id);
   if (ev) return ev;
   if (!setup) throw new MohaqError('INTERNAL', 'search worker used before init');
   const file = path ?? setup.models[id];
@@ -60,13 +67,21 @@ function evaluatorFor(id: string, path: string | undefined): GenomeEvaluator {
   const set = storeSplit(store, setup.split, setup.opt);
   // Every model (base or beacon) is scored with the base model's calibration: a beacon's weights are
   // re-quantized to the candidate's bits, its activation ranges are those of the same network.
-  ev = new GenomeEvaluator(model, set, { calibration: setup.calibration, decoder: resolveDecoder(model, store, file), quant: setup.quant });
-  evaluators.set(id, ev);
+  ev = make(model, set, { calibration: setup.calibration, decoder: resolveDecoder(model, store, file), quant: setup.quant });
+  cache.set(id, ev);
   return ev;
 }
 
 export default function evaluateGenomes(task: GenomeTask): GenomeScore[] {
-  const ev = evaluatorFor(task.model, task.modelPath);
+  if (task.thresholds) {
+    const ev = evaluatorFor(deltaEvaluators, task.model, task.modelPath, (...a) => new DeltaEvaluator(...a));
+    return task.genomes.map((bits, i) => {
+      const r = ev.evaluate(bits, task.thresholds![i]!);
+      const eliminated = Object.fromEntries(Object.entries(r.perMatrix).map(([m, d]) => [m, d.eliminated]));
+      return { per: 100 * r.per, fer: 100 * r.fer, seconds: r.seconds, eliminatedOps: r.eliminatedOps, eliminated };
+    });
+  }
+  const ev = evaluatorFor(evaluators, task.model, task.modelPath, (...a) => new GenomeEvaluator(...a));
   return task.genomes.map((bits) => {
     const r = ev.evaluate(bits);
     return { per: 100 * r.per, fer: 100 * r.fer, seconds: r.seconds };

@@ -21,6 +21,8 @@ export function frontEntry(r: EvaluationRecord, perMatrix: FrontEntry['perMatrix
     energy: r.energy,
     memoryBytes: r.memoryBytes,
     compression: r.compression,
+    ...(r.eliminatedOps !== undefined ? { eliminatedOps: r.eliminatedOps } : {}),
+    ...(r.thresholds !== undefined ? { thresholds: r.thresholds } : {}),
     ...(r.baseError !== undefined ? { baseError: r.baseError } : {}),
     ...(r.beacon !== undefined ? { beacon: r.beacon } : {}),
     fromBeacon: r.beacon !== undefined && r.baseError !== undefined && r.error < r.baseError,

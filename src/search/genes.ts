@@ -10,6 +10,7 @@
 import type { BitsAssignment } from '../quant/bits-spec.js';
 import type { Platform } from '../hw/platform.js';
 import { invalidParameter } from '../util/errors.js';
+import { THRESHOLD_CANDIDATES } from '../delta/thresholds.js';
 import type { GeneSpec } from './run-format.js';
 
 export function buildGenes(matrices: readonly string[], platform: Pick<Platform, 'weights' | 'activations' | 'shared' | 'name'>): GeneSpec[] {
@@ -27,7 +28,31 @@ export function buildGenes(matrices: readonly string[], platform: Pick<Platform,
   return genes;
 }
 
-/** Bits of every matrix for a genome (gene values are indices into the choices). */
+/**
+ * Delta-network threshold genes (one per matrix, after the precision genes): the value is a level, the
+ * index into the candidate thresholds of the matrix's activation precision (src/delta
+ * THRESHOLD_CANDIDATES); a level past the end of a shorter list means its largest threshold.
+ */
+export function buildDeltaGenes(matrices: readonly string[], platform: Pick<Platform, 'activations'>): GeneSpec[] {
+  const levels = Math.max(1, ...platform.activations.map((b) => THRESHOLD_CANDIDATES[b]?.length ?? 1));
+  return matrices.map((m) => ({ name: `${m}:delta`, matrices: [m], target: 'delta' as const, choices: Array.from({ length: levels }, (_, i) => i) }));
+}
+
+/** The delta thresholds of a genome (in quantization steps of each matrix's input), or null without delta genes. */
+export function decodeThresholds(genes: readonly GeneSpec[], genome: readonly number[], bits: BitsAssignment): Record<string, number> | null {
+  let out: Record<string, number> | null = null;
+  genes.forEach((g, i) => {
+    if (g.target !== 'delta') return;
+    out ??= {};
+    for (const m of g.matrices) {
+      const candidates = THRESHOLD_CANDIDATES[bits[m]!.a] ?? [0];
+      out[m] = candidates[Math.min(genome[i]!, candidates.length - 1)]!;
+    }
+  });
+  return out;
+}
+
+/** Bits of every matrix for a genome (gene values are indices into the choices; delta genes are ignored). */
 export function decodeGenome(genes: readonly GeneSpec[], genome: readonly number[]): BitsAssignment {
   const bits: BitsAssignment = {};
   genes.forEach((g, i) => {
@@ -48,6 +73,10 @@ export function decodeGenome(genes: readonly GeneSpec[], genome: readonly number
 export function encodeGenome(genes: readonly GeneSpec[], bits: BitsAssignment): number[] | null {
   const out: number[] = [];
   for (const g of genes) {
+    if (g.target === 'delta') {
+      out.push(0);
+      continue;
+    }
     const m = bits[g.matrices[0]!];
     if (!m) return null;
     if (g.target === 'wa' && m.w !== m.a) return null;
@@ -79,9 +108,10 @@ export function* allGenomes(genes: readonly GeneSpec[]): Generator<number[]> {
 
 /** The genomes that put every matrix at one precision (one per precision all genes share), lowest first. */
 export function uniformGenomes(genes: readonly GeneSpec[]): number[][] {
-  if (genes.length === 0) return [];
-  const shared = genes[0]!.choices.filter((b) => genes.every((g) => g.choices.includes(b)));
-  return shared.map((b) => genes.map((g) => g.choices.indexOf(b)));
+  const precision = genes.filter((g) => g.target !== 'delta');
+  if (precision.length === 0) return [];
+  const shared = precision[0]!.choices.filter((b) => precision.every((g) => g.choices.includes(b)));
+  return shared.map((b) => genes.map((g) => (g.target === 'delta' ? 0 : g.choices.indexOf(b))));
 }
 
 export const genomeKey = (genome: readonly number[]): string => genome.join(',');

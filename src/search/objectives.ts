@@ -90,7 +90,8 @@ export function normalisedPoint(objectives: readonly ObjectiveName[], m: GenomeM
       case 'error':
         return Math.min(1, m.error / 100);
       case 'speedup':
-        return 1 - m.speedup / s.maxSpeedup;
+        // delta-aware speedups can pass the cheapest genome's
+        return Math.max(0, 1 - m.speedup / s.maxSpeedup);
       case 'energy':
         return s.energyAll16 ? Math.min(1, (m.energy ?? 0) / s.energyAll16) : 1;
       case 'memory':

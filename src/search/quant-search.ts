@@ -40,7 +40,9 @@ import { siblingModule } from '../util/workers.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { GenomeScore, GenomeTask, SearchWorkerInit } from './evaluate-worker.js';
-import { allGenomes, buildGenes, decodeGenome, encodeGenome, genomeKey, spaceSize, uniformGenomes } from './genes.js';
+import { allGenomes, buildDeltaGenes, buildGenes, decodeGenome, decodeThresholds, encodeGenome, genomeKey, spaceSize, uniformGenomes } from './genes.js';
+import { THRESHOLD_CANDIDATES, formatThresholdSpec } from '../delta/thresholds.js';
+import { deltaSpeedup } from '../delta/stats.js';
 import { hypervolume } from './indicators/hypervolume.js';
 import { createNSGA2 } from './nsga2.js';
 import type { GeneticAlgorithm, SearchState } from './algorithm.js';
@@ -95,6 +97,12 @@ export interface QuantSearchOptions {
   mutation?: { prob?: number; eta?: number };
   /** Worker threads for evaluations. @default the number of cores */
   workers?: number;
+  /**
+   * Delta networks: add a threshold gene per matrix (DESIGN.md section 8); genomes are scored with delta
+   * inference (integer-exact) and get their eliminated operations (objective `eliminated`; platforms with
+   * `deltaSkipping` also turn them into speedup).
+   */
+  delta?: boolean;
   /** Put the uniform genomes (all matrices at one precision) into the initial population. @default true */
   seedUniform?: boolean;
   /** Evaluate every genome (small spaces only) instead of searching. */
@@ -193,9 +201,11 @@ class SearchContext {
     this.scales = { maxSpeedup: cMin.speedup, energyAll16: c16.energyPj, memoryAll16: c16.memoryBytes, maxCompression: cMin.compression };
   }
 
-  cost(bits: BitsAssignment): Omit<GenomeMetrics, 'error'> & { violations: string[] } {
+  /** Platform figures of a genome; with delta eliminations on a platform that skips zero deltas, the delta-aware speedup. */
+  cost(bits: BitsAssignment, eliminated?: Record<string, number>): Omit<GenomeMetrics, 'error'> & { violations: string[] } {
     const c = platformCost(this.platform, this.inventory, bits, { capacityBytes: null });
-    return { speedup: c.speedup, energy: c.energyPj, memoryBytes: c.memoryBytes, compression: c.compression, violations: [...c.violations] };
+    const speedup = eliminated && this.platform.deltaSkipping ? deltaSpeedup(c, eliminated) : c.speedup;
+    return { speedup, energy: c.energyPj, memoryBytes: c.memoryBytes, compression: c.compression, violations: [...c.violations] };
   }
 
   objectives(m: GenomeMetrics): number[] {
@@ -245,12 +255,12 @@ function recordMetrics(r: EvaluationRecord): GenomeMetrics {
   };
 }
 
-function resolveObjectives(objectives: readonly ObjectiveName[], platform: Platform): ObjectiveName[] {
+function resolveObjectives(objectives: readonly ObjectiveName[], platform: Platform, delta: boolean): ObjectiveName[] {
   if (objectives.length < 1) throw invalidParameter('--objectives', 'at least one of error, speedup, energy, memory, compression', objectives.join(','));
   const seen = new Set<string>();
   for (const o of objectives) {
     if (!OBJECTIVE_NAMES.includes(o)) throw invalidParameter('--objectives', `names from ${OBJECTIVE_NAMES.join(', ')}`, o);
-    if (o === 'eliminated') throw invalidParameter('--objectives', 'eliminated only with --delta', o);
+    if (o === 'eliminated' && !delta) throw invalidParameter('--objectives', 'eliminated only with --delta', o);
     if (seen.has(o)) throw invalidParameter('--objectives', 'each objective once', objectives.join(','));
     seen.add(o);
   }
@@ -272,9 +282,11 @@ export async function runQuantSearch(opts: QuantSearchOptions): Promise<QuantSea
   const set = storeSplit(store, split, opt);
   const quant = opts.quant ?? {};
   resolveQuantOptions(quant);
-  const objectives = resolveObjectives(opts.objectives ?? ['error', 'speedup'], platform);
+  const delta = opts.delta ?? false;
+  const objectives = resolveObjectives(opts.objectives ?? (delta ? ['error', 'speedup', 'eliminated'] : ['error', 'speedup']), platform, delta);
   const matrices = listMatrices(model.arch).map((m) => m.name);
-  const genes = buildGenes(matrices, platform);
+  const genes = [...buildGenes(matrices, platform), ...(delta ? buildDeltaGenes(matrices, platform) : [])];
+  if (delta && opts.beacons) throw invalidParameter('--beacons', 'no beacons with --delta (beacons are scored without deltas)', opts.beacons.mode ?? 'auto');
   const maxMemoryBytes = opts.maxMemoryBytes ?? platform.capacityBytes ?? undefined;
   const constraints: Constraints = {
     ...(maxMemoryBytes !== undefined ? { maxMemoryBytes } : {}),
@@ -313,6 +325,7 @@ export async function runQuantSearch(opts: QuantSearchOptions): Promise<QuantSea
     },
     matrices,
     genes,
+    ...(delta ? { delta: { thresholds: Object.fromEntries(Object.entries(THRESHOLD_CANDIDATES).map(([b, t]) => [b, [...t]])) } } : {}),
     ...(beacons
       ? {
           beacons: {
@@ -471,7 +484,11 @@ async function scoreGenomes(ctx: SearchContext, pool: JobPool<GenomeTask, Genome
   const per = Math.ceil(order.length / Math.max(1, pool.threads));
   for (let i = 0; i < order.length; i += per) chunks.push(order.slice(i, i + per));
   const results = await Promise.all(
-    chunks.map((c) => pool.run({ model: model.id, ...(model.path ? { modelPath: model.path } : {}), genomes: c.map((i) => decodeGenome(ctx.genes, genomes[i]!)) })),
+    chunks.map((c) => {
+      const bits = c.map((i) => decodeGenome(ctx.genes, genomes[i]!));
+      const thresholds = ctx.config.delta ? c.map((i, j) => decodeThresholds(ctx.genes, genomes[i]!, bits[j]!)!) : null;
+      return pool.run({ model: model.id, ...(model.path ? { modelPath: model.path } : {}), genomes: bits, ...(thresholds ? { thresholds } : {}) });
+    }),
   );
   const out = new Array<GenomeScore>(genomes.length);
   chunks.forEach((c, i) => c.forEach((g, j) => (out[g] = results[i]![j]!)));
@@ -492,15 +509,17 @@ async function evaluateGenomes(ctx: SearchContext, pool: JobPool<GenomeTask, Gen
   const todo = [...fresh.values()];
   const scores = await scoreGenomes(ctx, pool, { id: 'base' }, todo.map((t) => t.genome));
   const candidates: BeaconCandidate[] = todo.map((t, i) => {
-    const cost = ctx.cost(decodeGenome(ctx.genes, t.genome));
+    const cost = ctx.cost(decodeGenome(ctx.genes, t.genome), scores[i]!.eliminated);
     return { genome: t.genome, index: t.index, error: scores[i]!.per, speedup: cost.speedup, memoryOk: ctx.constraints.maxMemoryBytes === undefined || cost.memoryBytes <= ctx.constraints.maxMemoryBytes };
   });
   if (ctx.beacons) await ctx.beacons.correct(candidates);
   const made = new Map<string, EvaluationRecord>();
   candidates.forEach((c, i) => {
     const bits = decodeGenome(ctx.genes, c.genome);
-    const cost = ctx.cost(bits);
-    const metrics: GenomeMetrics = { error: c.error, ...cost };
+    const score = scores[i]!;
+    const cost = ctx.cost(bits, score.eliminated);
+    const metrics: GenomeMetrics = { error: c.error, ...cost, ...(score.eliminatedOps !== undefined ? { eliminatedOps: score.eliminatedOps } : {}) };
+    const thresholds = decodeThresholds(ctx.genes, c.genome, bits);
     const violations = [...cost.violations, ...constraintViolations(ctx.constraints, metrics)];
     made.set(genomeKey(c.genome), {
       index: c.index,
@@ -512,10 +531,12 @@ async function evaluateGenomes(ctx: SearchContext, pool: JobPool<GenomeTask, Gen
       energy: metrics.energy ?? NaN,
       memoryBytes: metrics.memoryBytes,
       compression: metrics.compression,
+      ...(metrics.eliminatedOps !== undefined ? { eliminatedOps: metrics.eliminatedOps } : {}),
       feasible: violations.length === 0,
       violations,
       cacheHit: false,
-      seconds: scores[i]!.seconds,
+      seconds: score.seconds,
+      ...(thresholds ? { thresholds: formatThresholdSpec(thresholds, ctx.matrices) } : {}),
       ...(c.baseError !== undefined ? { baseError: c.baseError, beacon: c.beacon!, beaconError: c.beaconError! } : {}),
     });
   });

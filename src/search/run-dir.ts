@@ -131,6 +131,7 @@ const frontEntrySchema = z.object({
   memoryBytes: finite,
   compression: finite,
   eliminatedOps: finite.optional(),
+  thresholds: z.string().optional(),
   baseError: finite.optional(),
   beacon: z.string().optional(),
   fromBeacon: z.boolean(),
@@ -239,6 +240,7 @@ const COLUMN_KIND: Record<keyof EvaluationRecord, ColumnKind> = {
   baseError: 'optionalNumber',
   beacon: 'optionalString',
   beaconError: 'optionalNumber',
+  thresholds: 'optionalString',
 };
 
 const KIND_TEXT: Record<ColumnKind, string> = {
@@ -305,6 +307,7 @@ const recordSchema = z.object({
   // an empty id would read back as "no beacon"
   beacon: z.string().min(1).optional(),
   beaconError: z.number().optional(),
+  thresholds: z.string().min(1).optional(),
 });
 
 // zod's number() refuses Infinity and NaN, which a failed evaluation may legitimately carry

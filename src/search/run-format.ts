@@ -140,6 +140,8 @@ export interface EvaluationRecord {
   beacon?: string;
   /** Beacon search: PTQ error with the beacon's weights. */
   beaconError?: number;
+  /** Delta search: the delta thresholds of the genome (threshold spec, quantization steps). */
+  thresholds?: string;
 }
 
 export const EVALUATION_COLUMNS: ReadonlyArray<keyof EvaluationRecord> = [
@@ -160,6 +162,7 @@ export const EVALUATION_COLUMNS: ReadonlyArray<keyof EvaluationRecord> = [
   'baseError',
   'beacon',
   'beaconError',
+  'thresholds',
 ];
 
 export interface GenerationRecord {
@@ -183,6 +186,8 @@ export interface FrontEntry {
   memoryBytes: number;
   compression: number;
   eliminatedOps?: number;
+  /** Delta search: the genome's delta thresholds. */
+  thresholds?: string;
   baseError?: number;
   beacon?: string;
   /** Whether the point's error came from a beacon (it beat the base model's PTQ error). */

@@ -52,9 +52,9 @@ test('evaluations.csv: a hand-worked row (quoting, lists, empty optional cells)'
   ]);
   assert.equal(
     text,
-    `${EVALUATIONS_HEADER}\n` + '0,1,0;1;2;1;0;2;1;0,"*=8/8,FC=4/4",18.25,2.5,6500000,5600000,3.98,,false,memory 6.1 MiB > 6 MiB;a\\;b\\\\c,false,1.25,19,"b,1",17.5\n',
+    `${EVALUATIONS_HEADER}\n` + '0,1,0;1;2;1;0;2;1;0,"*=8/8,FC=4/4",18.25,2.5,6500000,5600000,3.98,,false,memory 6.1 MiB > 6 MiB;a\\;b\\\\c,false,1.25,19,"b,1",17.5,\n',
   );
-  assert.equal(EVALUATIONS_HEADER, 'index,generation,genome,bits,error,speedup,energy,memoryBytes,compression,eliminatedOps,feasible,violations,cacheHit,seconds,baseError,beacon,beaconError');
+  assert.equal(EVALUATIONS_HEADER, 'index,generation,genome,bits,error,speedup,energy,memoryBytes,compression,eliminatedOps,feasible,violations,cacheHit,seconds,baseError,beacon,beaconError,thresholds');
 });
 
 test('evaluations.csv: random records round-trip bit-exactly', () => {
@@ -96,7 +96,7 @@ test('evaluations.csv: bad content names the file, line and column', () => {
   assert.throws(bad(good.replace('18.25', '18.2x')), { message: '/r/evaluations.csv: line 2, column error: Expected a number but received "18.2x"' });
   assert.throws(bad(good.replace(',false,1.25', ',nope,1.25')), { message: '/r/evaluations.csv: line 2, column cacheHit: Expected true or false but received "nope"' });
   assert.throws(bad([lines[0], lines[1], '3,1,0', ''].join('\n')), {
-    message: '/r/evaluations.csv: line 3: Expected 17 comma-separated cells (the columns of the header) but received 3',
+    message: '/r/evaluations.csv: line 3: Expected 18 comma-separated cells (the columns of the header) but received 3',
   });
   assert.throws(bad(good.replace('0;1;2;1;0;2;1;0', '0;1;2')), { message: '/r/evaluations.csv: line 2, column genome: Expected 8 gene values (the genes of config.json) but received 3' });
   assert.throws(bad(good.replace('index,generation', 'id,generation')), {

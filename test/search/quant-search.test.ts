@@ -142,3 +142,35 @@ test('beacon search: promising genomes get beacons, errors are min(PTQ, beacon),
   before.forEach((b, i) => assert.equal(statSync(join(part, b.model)).mtimeMs, mtimes[i], `beacon ${b.id} was not retrained`));
   assert.deepEqual(rows(part), rows(join(dir, 'bfull')));
 });
+
+test('delta search: threshold genes, eliminated operations as an objective, delta-aware speedup on a skipping platform', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const { builtinPlatform: bp } = await import('../../src/hw/platforms/index.js');
+  const r = await runQuantSearch({ model: modelPath, data, platform: 'silago', delta: true, generations: 3, populationSize: 8, offspringSize: 4, workers: 1, out: join(dir, 'delta'), opt: { size: 12 } });
+  const run = readRunDir(join(dir, 'delta'));
+  assert.deepEqual(run.config.objectives, ['error', 'speedup', 'eliminated']);
+  assert.equal(run.config.genes.filter((g) => g.target === 'delta').length, 4);
+  for (const e of run.evaluations) {
+    assert.ok(e.eliminatedOps !== undefined && e.eliminatedOps >= 0 && e.eliminatedOps <= 1);
+    assert.ok(e.thresholds, 'every genome records its thresholds');
+  }
+  assert.ok(r.front.entries.every((e) => e.thresholds !== undefined && e.eliminatedOps !== undefined));
+  assert.ok(run.evaluations.some((e) => e.eliminatedOps! > 0), 'integer activations repeat: something is eliminated');
+
+  const skipping = join(dir, 'silago-skip.json');
+  writeFileSync(skipping, JSON.stringify({ ...bp('silago')!.spec, name: 'silago-skip', deltaSkipping: true }));
+  await runQuantSearch({ model: modelPath, data, platform: skipping, delta: true, objectives: ['error', 'speedup'], generations: 2, populationSize: 6, offspringSize: 3, workers: 1, out: join(dir, 'delta-skip'), opt: { size: 12 } });
+  const skip = readRunDir(join(dir, 'delta-skip'));
+  const faster = skip.evaluations.filter((e) => e.eliminatedOps! > 0);
+  assert.ok(faster.length > 0);
+  const silago = builtinPlatform('silago')!;
+  const { platformCost } = await import('../../src/hw/cost.js');
+  const { buildInventory } = await import('../../src/hw/inventory.js');
+  const { loadModel } = await import('../../src/nn/io.js');
+  const { parseBitsSpec } = await import('../../src/quant/bits-spec.js');
+  const inv = buildInventory(loadModel(modelPath).arch);
+  for (const e of faster) {
+    const plain = platformCost(silago, inv, parseBitsSpec(e.bits, skip.config.matrices), { capacityBytes: null }).speedup;
+    assert.ok(e.speedup > plain, `delta skipping makes ${e.bits} faster than ${plain}`);
+  }
+});

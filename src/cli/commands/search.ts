@@ -5,7 +5,7 @@ interface SearchFlags {
   model?: string;
   data?: string;
   platform?: string;
-  objectives: string;
+  objectives?: string;
   maxMemory?: number;
   maxError?: number;
   generations: number;
@@ -18,6 +18,7 @@ interface SearchFlags {
   calibration?: string;
   skipCandidate?: string;
   exhaustive?: boolean;
+  delta?: boolean;
   beacons?: string;
   beaconDistance?: number;
   maxBeacons?: number;
@@ -42,7 +43,7 @@ export function register(program: Command): void {
     .option('--model <file>', 'trained model (.safetensors)')
     .option('--data <dir>', 'feature store (mohaq features)')
     .option('--platform <name|file>', 'silago, bitfusion, bitfusion-sim, size, or a platform JSON file')
-    .option('--objectives <list>', 'comma-separated: error, speedup, energy, memory, compression', 'error,speedup')
+    .option('--objectives <list>', 'comma-separated: error, speedup, energy, memory, compression, eliminated (with --delta) (default: error,speedup)')
     .option('--max-memory <size>', 'memory constraint, e.g. 2MiB (default: the platform capacity, if any)', sizeFlag('--max-memory'))
     .option('--max-error <percent>', 'PER constraint in percent', numberFlag('--max-error', 0, 100))
     .option('--generations <n>', 'NSGA-II generations (the initial population counts as one)', intFlag('--generations', 1), 60)
@@ -55,6 +56,7 @@ export function register(program: Command): void {
     .option('--calibration <file>', 'activation calibration (mohaq calibrate); default: computed on the opt subset and cached')
     .option('--skip-candidate <all|K>', 'keep the candidate path of LSTM/GRU/LiGRU recurrent matrices at 16 bits (all layers or the first K)')
     .option('--exhaustive', 'evaluate every genome (small spaces, e.g. SiLago) instead of searching')
+    .option('--delta', 'add delta-network thresholds as genes (objective "eliminated" = share of MACs skipped; default objectives error,speedup,eliminated)')
     .option('--beacons <auto|file>', 'beacon-based search: retrain promising genomes (auto) or use a fixed set (JSON file of {"bits", "model"?})')
     .option('--beacon-distance <d>', 'largest weight-gene distance (log2-bit steps) a beacon serves', numberFlag('--beacon-distance', 0), 5)
     .option('--max-beacons <n>', 'most beacons retrained by --beacons auto', intFlag('--max-beacons', 1), 4)
@@ -105,7 +107,8 @@ export function register(program: Command): void {
           model: flags.model!,
           data: flags.data!,
           platform: flags.platform!,
-          objectives: flags.objectives.split(',').map((s) => s.trim()) as never,
+          ...(flags.objectives ? { objectives: flags.objectives.split(',').map((s) => s.trim()) as never } : {}),
+          delta: flags.delta ?? false,
           ...(flags.maxMemory !== undefined ? { maxMemoryBytes: flags.maxMemory } : {}),
           ...(flags.maxError !== undefined ? { maxError: flags.maxError } : {}),
           generations: flags.generations,
