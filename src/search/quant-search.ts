@@ -57,7 +57,6 @@ import {
   appendEvaluations,
   appendHistory,
   createRunDir,
-  readCheckpoint,
   readRunDir,
   rollbackToCheckpoint,
   writeCheckpoint,
@@ -359,14 +358,15 @@ export async function resumeQuantSearch(dir: string, opts: { workers?: number; p
   const model = loadModel(config.model.path);
   const platform = parsePlatform(config.platform.spec, `${dir}/config.json platform.spec`);
   const ctx = new SearchContext(config, settings, model, platform);
-  const checkpoint = rollbackToCheckpoint(dir) ?? readCheckpoint(dir);
+  // an exhaustive run has no generations: every row it wrote stands, and it skips those genomes
+  const checkpoint = config.search.algorithm === 'exhaustive' ? null : rollbackToCheckpoint(dir) ?? null;
   const kept = readRunDir(dir);
   for (const r of kept.evaluations) {
     ctx.records.push(r);
     if (!r.cacheHit) ctx.cache.set(genomeKey(r.genome), r);
   }
   const workers = opts.workers ?? config.search.workers;
-  return drive(dir, ctx, checkpoint ?? null, { workers, progress: opts.progress ?? silentProgress, signal: opts.signal, status: contents.status });
+  return drive(dir, ctx, checkpoint, { workers, progress: opts.progress ?? silentProgress, signal: opts.signal, status: contents.status });
 }
 
 interface DriveOptions {
@@ -406,7 +406,7 @@ async function drive(dir: string, ctx: SearchContext, checkpoint: { generation: 
   try {
     if (ctx.config.beacons) ctx.beacons = await beaconManager(dir, ctx, pool, o);
     if (ctx.config.search.algorithm === 'exhaustive') {
-      generation = await exhaustive(dir, ctx, pool, o);
+      generation = await exhaustive(dir, ctx, pool, o, (g) => status('running', g));
     } else {
       generation = await evolve(dir, ctx, pool, checkpoint, o, (g) => status('running', g));
     }
@@ -612,10 +612,10 @@ async function evolve(
   return algorithm.generation;
 }
 
-async function exhaustive(dir: string, ctx: SearchContext, pool: JobPool<GenomeTask, GenomeScore[]>, o: DriveOptions): Promise<number> {
+async function exhaustive(dir: string, ctx: SearchContext, pool: JobPool<GenomeTask, GenomeScore[]>, o: DriveOptions, running: (generation: number) => RunStatus): Promise<number> {
   const total = spaceSize(ctx.genes);
   const done = new Set(ctx.records.map((r) => genomeKey(r.genome)));
-  o.progress.start(total, 'exhaustive', {});
+  o.progress.start(total, 'exhaustive');
   // blocks that fill every worker with a few chunks; rows land in lexicographic order
   const block = Math.max(64, 16 * pool.threads);
   let batch: number[][] = [];
@@ -626,7 +626,7 @@ async function exhaustive(dir: string, ctx: SearchContext, pool: JobPool<GenomeT
     appendEvaluations(dir, records);
     const front = ctx.archiveFront();
     appendHistory(dir, { generation: 1, evaluations: ctx.records.length, cacheHits: 0, frontSize: front.length, hypervolume: ctx.hypervolume(front), seconds: (Date.now() - t0) / 1000 });
-    writeStatus(dir, { state: 'running', startedAt: new Date().toISOString(), updatedAt: new Date().toISOString(), generation: 0, generations: 1, evaluations: ctx.records.length, seconds: 0 });
+    writeStatus(dir, running(0));
     o.progress.update(ctx.records.length, { front: front.length });
     batch = [];
   };

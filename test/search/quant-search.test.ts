@@ -174,3 +174,19 @@ test('delta search: threshold genes, eliminated operations as an objective, delt
     assert.ok(e.speedup > plain, `delta skipping makes ${e.bits} faster than ${plain}`);
   }
 });
+
+test('an interrupted exhaustive search resumes without evaluating a genome twice', async () => {
+  const controller = new AbortController();
+  const out = join(dir, 'ex-part');
+  const opts = { model: modelPath, data, platform: 'silago', objectives: ['error' as const, 'speedup' as const], exhaustive: true, opt: { size: 12 } };
+  const stopped = await runQuantSearch({ ...opts, workers: 1, out, progress: abortAfter(1, controller), signal: controller.signal });
+  assert.equal(stopped.state, 'interrupted');
+  const partial = readRunDir(out).evaluations.length;
+  assert.ok(partial > 0 && partial < 81);
+  const resumed = await resumeQuantSearch(out, { workers: 2 });
+  assert.equal(resumed.state, 'finished');
+  const rows = readRunDir(out).evaluations;
+  assert.equal(rows.length, 81);
+  assert.equal(new Set(rows.map((r) => r.genome.join(','))).size, 81);
+  assert.deepEqual(rows.map((r) => r.index), rows.map((_, i) => i));
+});
