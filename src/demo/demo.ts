@@ -99,7 +99,7 @@ interface Budget {
   bitfusionMemory: number;
 }
 
-const FULL: Budget = { population: 40, offspring: 10, silagoGenerations: 40, bitfusionGenerations: 40, optSize: 100, maxBeacons: 3, beaconEpochs: 3, bitfusionMemory: 2 / 21.2 };
+const FULL: Budget = { population: 40, offspring: 10, silagoGenerations: 30, bitfusionGenerations: 30, optSize: 100, maxBeacons: 2, beaconEpochs: 2, bitfusionMemory: 2 / 21.2 };
 // a few generations cannot reach the papers' tight Bitfusion limit from scratch: the quick demo allows all-4
 const QUICK: Budget = { population: 12, offspring: 6, silagoGenerations: 3, bitfusionGenerations: 3, optSize: 30, maxBeacons: 1, beaconEpochs: 1, bitfusionMemory: 1 / 7.5 };
 
@@ -230,7 +230,7 @@ async function deltaStep(out: string, features: string, opt: { size: number }, q
   const { calibration } = storeCalibration(model, store, { opt });
   const evaluator = new DeltaEvaluator(model, set, { calibration, decoder: resolveDecoder(model, store, DEFAULT_MODEL) });
   progress.log(`delta-network sweep of the default model at *=8/8 (${quick ? 'quick' : 'full'})`);
-  const result = deltaSweep(evaluator, '*=8/8', { maxIncrease: 0.01, rounds: quick ? 1 : 3, maxEvaluations: quick ? 16 : 120, progress });
+  const result = deltaSweep(evaluator, '*=8/8', { maxIncrease: 0.01, rounds: quick ? 1 : 2, maxEvaluations: quick ? 16 : 80, progress });
   mkdirSync(join(dir, RUN_FILES.sections), { recursive: true });
   writeJsonAtomic(summaryFile, result);
   writeJsonAtomic(sectionFile, deltaSweepSection(result, model.arch.name));

@@ -61,6 +61,7 @@ interface EvalOptions extends QuantFlags {
   threads: number;
   batchFrames: number;
   json?: boolean;
+  integerOnly?: boolean;
 }
 
 /**
@@ -74,7 +75,8 @@ export function register(program: Command): void {
     .requiredOption('--model <file>', 'model file (.safetensors)')
     .requiredOption('--data <dir>', 'feature store (mohaq features)')
     .option('--split <name>', 'dev, test, train, or opt (the seeded optimization subset of dev)', 'dev')
-    .option('--integer', 'integer-exact products (integer codes, i32 accumulation) instead of fake quantization');
+    .option('--integer', 'integer-exact products (integer codes, i32 accumulation) instead of fake quantization')
+    .option('--integer-only', "integer-only inference: mohaq's integer engine (fixed-point recurrence, table sigmoid/tanh), what the C export computes");
   addQuantFlags(cmd)
     .option('--threads <n>', 'worker threads (results are identical for any number)', intFlag('--threads', 1, 256), 1)
     .option('--batch-frames <n>', 'padded frames per batch', intFlag('--batch-frames', 1), 8000)
@@ -103,16 +105,19 @@ export function register(program: Command): void {
       const float = q.isFloatAssignment(bits);
       if (float && (opts.integer || quant.skipCandidate !== null)) progress.log('note: every matrix is 32/32 (float); --integer and --skip-candidate apply to quantized matrices only');
       const cal = float || stored ? null : q.storeCalibration(model, store, { file: opts.calibration, opt, progress });
-      const result = await q.evaluateModel(model, set, { decoder, bits: stored ? undefined : bits, calibration: cal?.calibration, quant, threads: opts.threads, batchFrames: opts.batchFrames, progress });
+      const integerOnly = opts.integerOnly ? await import('../../export/index.js') : null;
+      const result = integerOnly
+        ? await integerOnly.evaluateIntegerModel(integerOnly.integerModelFor(model, bits, cal?.calibration ?? null, quant, opts.model), set, { decoder, threads: opts.threads, progress })
+        : await q.evaluateModel(model, set, { decoder, bits: stored ? undefined : bits, calibration: cal?.calibration, quant, threads: opts.threads, batchFrames: opts.batchFrames, progress });
       const size = q.modelSize(model.arch, bits, stored ? stored.options : quant);
       const spec = q.formatBitsSpec(bits, Object.keys(bits));
       const skip = stored ? stored.options.skipCandidate : quant.skipCandidate;
       if (opts.json) {
-        const out = { model: opts.model, architecture: model.arch.name, data: opts.data, split: opts.split, bits: spec, integer: !!opts.integer && !float, skipCandidate: skip ?? null, calibration: cal?.source ?? (stored ? 'stored in the model file' : null), ...result, size };
+        const out = { model: opts.model, architecture: model.arch.name, data: opts.data, split: opts.split, bits: spec, integer: !!opts.integer && !float, ...(opts.integerOnly ? { integerOnly: true } : {}), skipCandidate: skip ?? null, calibration: cal?.source ?? (stored ? 'stored in the model file' : null), ...result, size };
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
         return;
       }
-      const mode = `${float ? 'float' : opts.integer ? 'integer-exact' : 'fake quantization'}${stored ? ', stored in the model file' : ''}`;
+      const mode = `${opts.integerOnly ? 'integer-only' : float ? 'float' : opts.integer ? 'integer-exact' : 'fake quantization'}${stored ? ', stored in the model file' : ''}`;
       const lines = [
         `${model.arch.name} (${opts.model}) on ${opts.split}: ${result.utterances} utterances, ${result.frames} frames, ${result.seconds.toFixed(1)} s`,
         `bits ${spec} (${mode}${skip != null ? `, candidate path at 16 bits in ${skip === 'all' ? 'all layers' : `the first ${skip} layers`}` : ''})`,

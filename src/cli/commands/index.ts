@@ -15,6 +15,7 @@ import { register as evalCmd } from './eval.js';
 import { register as calibrate } from './calibrate.js';
 import { register as quantize } from './quantize.js';
 import { register as delta } from './delta.js';
+import { register as exportCmd } from './export.js';
 
 /** Every sub-command, in the order `mohaq --help` lists them. Add one import and one entry per command. */
 const commands: Array<(program: Command) => void> = [
@@ -34,6 +35,7 @@ const commands: Array<(program: Command) => void> = [
   calibrate,
   quantize,
   delta,
+  exportCmd,
 ];
 
 export function registerCommands(program: Command): void {
