@@ -25,6 +25,12 @@ export function quantConstants(q: QuantParams): { inv: number; step: number; lo:
   return { inv, step, lo, hi };
 }
 
+/** 16-bit fixed point: clamp(round(x * scale), -32768, 32767) * inv, on the f32 product. */
+function fixedRound(x: number, scale: number, inv: number): number {
+  const v = roundHalfEven(Math.fround(x * scale));
+  return (v < -32768 ? -32768 : v > 32767 ? 32767 : v) * inv;
+}
+
 class RefPackedF32 implements PackedF32 {
   constructor(
     readonly k: number,
@@ -81,6 +87,7 @@ export function createRefKernels(): Kernels {
       if (packed.k !== k) throw new Error(`gemmF32: A has ${k} columns but B has ${packed.k} rows`);
       const lda = opts.lda ?? k;
       const ldc = opts.ldc ?? n;
+      const fixed = opts.fixedFrac === undefined ? null : { scale: 2 ** opts.fixedFrac, inv: 2 ** -opts.fixedFrac };
       const row = new Float64Array(n);
       for (let i = 0; i < m; i++) {
         row.fill(0);
@@ -95,7 +102,7 @@ export function createRefKernels(): Kernels {
           let v = row[j]!;
           if (opts.bias) v += opts.bias[j]!;
           if (opts.accumulate) v += c[co + j]!;
-          c[co + j] = v;
+          c[co + j] = fixed ? fixedRound(Math.fround(v), fixed.scale, fixed.inv) : v;
         }
       }
     },
@@ -153,11 +160,7 @@ export function createRefKernels(): Kernels {
     fixedPoint(x, out, n, fracBits) {
       const s = 2 ** fracBits;
       const inv = 2 ** -fracBits;
-      for (let i = 0; i < n; i++) {
-        let v = roundHalfEven(Math.fround(x[i]! * s));
-        v = v < -32768 ? -32768 : v > 32767 ? 32767 : v;
-        out[i] = v * inv;
-      }
+      for (let i = 0; i < n; i++) out[i] = fixedRound(x[i]!, s, inv);
     },
 
     sigmoid(x, out, n) {

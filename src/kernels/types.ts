@@ -48,6 +48,11 @@ export interface GemmOptions {
   lda?: number;
   /** Row stride of C. @default n */
   ldc?: number;
+  /**
+   * Round C to 16-bit fixed point with this many fraction bits, after the bias and the accumulation
+   * (as `fixedPoint` does): the quantized recurrence's gate pre-activations, in the same pass.
+   */
+  fixedFrac?: number;
 }
 
 /** Symmetric integer quantization of one tensor: codes = clamp(round(x * inv), -2^(bits-1), 2^(bits-1) - 1). */
@@ -64,11 +69,11 @@ export interface Kernels extends CellKernels, DeltaKernels {
   // ---- memory -------------------------------------------------------------------------------------
   /** Runs fn; every array allocated inside is released when it returns. Must not span an await. */
   scope<T>(fn: () => T): T;
-  /** Zeroed working arrays; only inside a scope. */
-  f32(n: number): Float32Array;
-  i32(n: number): Int32Array;
-  i16(n: number): Int16Array;
-  i8(n: number): Int8Array;
+  /** Working arrays, zeroed unless `zero` is false (for arrays a kernel overwrites whole); only inside a scope. */
+  f32(n: number, zero?: boolean): Float32Array;
+  i32(n: number, zero?: boolean): Int32Array;
+  i16(n: number, zero?: boolean): Int16Array;
+  i8(n: number, zero?: boolean): Int8Array;
 
   // ---- products -----------------------------------------------------------------------------------
   /** Packs B [k x n] (or, with transpose, packs the [k x n] matrix B^T from b given as [n x k]). */

@@ -51,14 +51,14 @@ export function sruForward(ctx: PassContext, l: ResolvedLayer, x: Float32Array, 
   let proj: Float32Array | null = null;
   if (sites.proj) {
     const P = sites.proj.n;
-    proj = k.f32(rows * P);
+    proj = k.f32(rows * P, false); // every product output is written whole
     xEff = hook.product(sites.proj, { ...seqCall, x, lda: D, y: proj, ldy: P }) ?? x;
     operand = proj;
   }
-  const u = k.f32(rows * cols);
+  const u = k.f32(rows * cols, false);
   const uOperand = hook.product(sites.input[0]!, { ...seqCall, x: operand, lda: sites.input[0]!.k, y: u, ldy: cols }) ?? operand;
 
-  const c = k.f32(l.directions * rows * H);
+  const c = k.f32(l.directions * rows * H, false); // sruForward writes every row, padding included
   const v = paramVector(ctx, `L${l.index}.v`);
   const bias = paramVector(ctx, `L${l.index}.b`);
   const drop = dropoutMasks(ctx, l.dropout, l.directions, H);

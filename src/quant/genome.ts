@@ -149,13 +149,13 @@ export class GenomeEvaluator {
           let x = from ? from.outputs[bi]! : batch.x;
           for (let i = start; i < L; i++) {
             const l = model.arch.layers[i]!;
-            const out = k.f32(rows * l.outputSize);
+            const out = k.f32(rows * l.outputSize, false); // the layer writes every row, padding included
             const input = x;
             k.scope(() => (l.type === 'sru' ? sruForward(ctx, l, input, out) : gatedForward(ctx, l, input, out)));
             fresh[i - start]!.push(Float32Array.from(out));
             x = out;
           }
-          const logits = k.f32(rows * model.arch.output);
+          const logits = k.f32(rows * model.arch.output, false);
           linearForward(ctx, x, logits);
           scorer.add(scoreBatch(logits, batch, model.arch.output, this.opts.decoder));
         });

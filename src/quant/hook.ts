@@ -212,7 +212,7 @@ export class QuantizationHook implements QuantHook {
     let contiguous: Float32Array | null = call.lda === K ? call.x : null;
     const contiguousX = (): Float32Array => {
       if (!contiguous) {
-        contiguous = k.f32(rows * K);
+        contiguous = k.f32(rows * K, false);
         for (let r = 0; r < rows; r++) contiguous.set(call.x.subarray(r * call.lda, r * call.lda + K), r * K);
       }
       return contiguous;
@@ -221,24 +221,27 @@ export class QuantizationHook implements QuantHook {
     const operandOf = (q: ActivationQuant): Float32Array => {
       let xq = operands.get(q);
       if (!xq) {
-        xq = k.f32(rows * K);
+        xq = k.f32(rows * K, false);
         fakeQuantizeActivations(k, q, contiguousX(), xq, rows * K);
         operands.set(q, xq);
       }
       return xq;
     };
+    let integer = false;
     for (const part of plan.parts) {
       const y = part.start === 0 ? call.y : call.y.subarray(part.start);
       const bias = call.bias ? call.bias.subarray(part.start, part.start + part.site.n) : undefined;
       if (this.options.integer && part.act.kind !== 'float' && part.weights.bits !== 32) {
         this.integerProduct(k, model, part, contiguousX(), rows, y, call.ldy, call.accumulate, bias);
+        integer = true;
       } else {
         const float = part.act.kind === 'float';
         const x = float ? call.x : operandOf(part.act);
-        k.gemmF32(x, rows, K, this.weightsOf(k, model, part).packed, y, { accumulate: call.accumulate, bias, lda: float ? call.lda : K, ldc: call.ldy });
+        // the 16-bit rounding of the gate pre-activations happens in the GEMM's store
+        k.gemmF32(x, rows, K, this.weightsOf(k, model, part).packed, y, { accumulate: call.accumulate, bias, lda: float ? call.lda : K, ldc: call.ldy, fixedFrac: plan.outFrac });
       }
     }
-    roundRows(k, call.y, rows, site.n, call.ldy, plan.outFrac);
+    if (integer) roundRows(k, call.y, rows, site.n, call.ldy, plan.outFrac);
     // the weight gradients of training use the operand as quantized (with path skipping: the gates')
     const first = plan.parts[0]!.act;
     return call.train && first.kind !== 'float' ? operandOf(first) : null;

@@ -165,6 +165,9 @@ interface StoredSettings {
   beacons?: BeaconOptions;
 }
 
+/** Genomes per worker task in a search generation (see scoreGenomes). */
+const SMALL_CHUNK = Number(process.env.MOHAQ_SEARCH_CHUNK ?? 2);
+
 const DEFAULTS = { generations: 60, populationSize: 40, offspringSize: 10, seed: 1, crossover: { prob: 1, eta: 3 }, mutation: { eta: 3 } };
 
 function sha256File(path: string): string {
@@ -472,8 +475,12 @@ function summary(dir: string, ctx: SearchContext, state: RunStatus['state'], gen
   return { dir, state, generation, evaluations: ctx.records.length, cacheHits: ctx.records.filter((r) => r.cacheHit).length, seconds, front };
 }
 
-/** Scores genomes with a model on the pool, in chunks of lexicographically sorted genomes (consecutive genomes share layer prefixes). */
-async function scoreGenomes(ctx: SearchContext, pool: JobPool<GenomeTask, GenomeScore[]>, model: { id: string; path?: string }, genomes: readonly number[][]): Promise<GenomeScore[]> {
+/**
+ * Scores genomes with a model on the pool, in chunks of lexicographically sorted genomes (consecutive
+ * genomes share layer prefixes, which a worker reuses). `chunk` genomes per task: small chunks balance
+ * the workers (a generation's handful of offspring), large ones keep prefixes together (exhaustive).
+ */
+async function scoreGenomes(ctx: SearchContext, pool: JobPool<GenomeTask, GenomeScore[]>, model: { id: string; path?: string }, genomes: readonly number[][], chunk = SMALL_CHUNK): Promise<GenomeScore[]> {
   const order = genomes.map((_, i) => i).sort((x, y) => {
     const a = genomes[x]!;
     const b = genomes[y]!;
@@ -481,7 +488,7 @@ async function scoreGenomes(ctx: SearchContext, pool: JobPool<GenomeTask, Genome
     return x - y;
   });
   const chunks: number[][] = [];
-  const per = Math.ceil(order.length / Math.max(1, pool.threads));
+  const per = Math.max(1, Math.min(chunk, Math.ceil(order.length / Math.max(1, pool.threads))));
   for (let i = 0; i < order.length; i += per) chunks.push(order.slice(i, i + per));
   const results = await Promise.all(
     chunks.map((c) => {
@@ -500,14 +507,14 @@ async function scoreGenomes(ctx: SearchContext, pool: JobPool<GenomeTask, Genome
  * beacons (if any) correct promising ones; repeats of earlier genomes copy their first record. Returns
  * one record per genome, in the order asked.
  */
-async function evaluateGenomes(ctx: SearchContext, pool: JobPool<GenomeTask, GenomeScore[]>, genomes: number[][], generation: number): Promise<EvaluationRecord[]> {
+async function evaluateGenomes(ctx: SearchContext, pool: JobPool<GenomeTask, GenomeScore[]>, genomes: number[][], generation: number, chunk = SMALL_CHUNK): Promise<EvaluationRecord[]> {
   const fresh = new Map<string, { genome: number[]; index: number }>();
   genomes.forEach((g, i) => {
     const key = genomeKey(g);
     if (!ctx.cache.has(key) && !fresh.has(key)) fresh.set(key, { genome: g, index: ctx.records.length + i });
   });
   const todo = [...fresh.values()];
-  const scores = await scoreGenomes(ctx, pool, { id: 'base' }, todo.map((t) => t.genome));
+  const scores = await scoreGenomes(ctx, pool, { id: 'base' }, todo.map((t) => t.genome), chunk);
   const candidates: BeaconCandidate[] = todo.map((t, i) => {
     const cost = ctx.cost(decodeGenome(ctx.genes, t.genome), scores[i]!.eliminated);
     return { genome: t.genome, index: t.index, error: scores[i]!.per, speedup: cost.speedup, memoryOk: ctx.constraints.maxMemoryBytes === undefined || cost.memoryBytes <= ctx.constraints.maxMemoryBytes };
@@ -622,7 +629,7 @@ async function exhaustive(dir: string, ctx: SearchContext, pool: JobPool<GenomeT
   const flush = async () => {
     if (batch.length === 0) return;
     const t0 = Date.now();
-    const records = await evaluateGenomes(ctx, pool, batch, 1);
+    const records = await evaluateGenomes(ctx, pool, batch, 1, Infinity);
     appendEvaluations(dir, records);
     const front = ctx.archiveFront();
     appendHistory(dir, { generation: 1, evaluations: ctx.records.length, cacheHits: 0, frontSize: front.length, hypervolume: ctx.hypervolume(front), seconds: (Date.now() - t0) / 1000 });

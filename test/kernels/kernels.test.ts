@@ -329,3 +329,28 @@ test('viterbiForward is bit-exact between backends (odd and even phone counts, w
     }
   }
 });
+
+test('gemmF32 with fixedFrac rounds the stored outputs exactly like fixedPoint', () => {
+  for (const [m, k, n] of [
+    [5, 9, 13],
+    [67, 33, 8],
+  ] as const) {
+    const a = rand(m * k, -3, 3);
+    const b = rand(k * n, -3, 3);
+    const bias = rand(n);
+    const init = rand(m * (n + 3));
+    const pw = wasm.packF32(b, k, n);
+    for (const accumulate of [false, true]) {
+      const plain = init.slice();
+      wasm.gemmF32(a, m, k, pw, plain, { bias, accumulate, ldc: n + 3 });
+      for (let r = 0; r < m; r++) wasm.fixedPoint(plain.subarray(r * (n + 3)), plain.subarray(r * (n + 3)), n, 11);
+      const fused = init.slice();
+      wasm.gemmF32(a, m, k, pw, fused, { bias, accumulate, ldc: n + 3, fixedFrac: 11 });
+      assert.deepEqual(fused, plain);
+      const viaRef = init.slice();
+      ref.gemmF32(a, m, k, ref.packF32(b, k, n), viaRef, { bias, accumulate, ldc: n + 3, fixedFrac: 11 });
+      assert.ok(maxAbsDiff(viaRef, fused) <= 2 ** -11 + 1e-6, 'ref and wasm agree up to one fixed-point step');
+    }
+    pw.dispose();
+  }
+});

@@ -40,7 +40,7 @@ interface KernelExports {
   fixed_point(x: Ptr, out: Ptr, n: number, s: number, inv: number): void;
   softmax_rows(x: Ptr, out: Ptr, rows: number, cols: number): void;
   log_softmax_rows(x: Ptr, out: Ptr, rows: number, cols: number): void;
-  gemm_f32(a: Ptr, lda: number, m: number, k: number, bp: Ptr, n: number, c: Ptr, ldc: number, bias: Ptr, accumulate: number): void;
+  gemm_f32(a: Ptr, lda: number, m: number, k: number, bp: Ptr, n: number, c: Ptr, ldc: number, bias: Ptr, accumulate: number, fixed: number, fs: number, fi: number): void;
   widen_i8(a: Ptr, lda: number, m: number, k: number, out: Ptr, kp: number): void;
   gemm_i8(a: Ptr, kp: number, m: number, bp: Ptr, n: number, c: Ptr, ldc: number, accumulate: number): void;
   pack_f32(b: Ptr, k: number, n: number, ldb: number, transpose: number, out: Ptr): void;
@@ -57,6 +57,8 @@ interface KernelExports {
 const PAGE = 65536;
 const RESERVED = 65536;
 const ALIGN = 64;
+/** Bytes after a staged array that kernels may read (never write): vector tails, partial GEMM tiles. */
+const SLACK = 32;
 const DEFAULT_MEMORY_MIB = 2047;
 
 let cachedModule: WebAssembly.Module | null = null;
@@ -169,26 +171,26 @@ export class WasmKernels implements Kernels, CellKernels {
     );
   }
 
-  private alloc<T extends AnyTyped>(n: number, ctor: { new (buf: ArrayBuffer, off: number, len: number): T; BYTES_PER_ELEMENT: number }): T {
+  private alloc<T extends AnyTyped>(n: number, ctor: { new (buf: ArrayBuffer, off: number, len: number): T; BYTES_PER_ELEMENT: number }, zero: boolean): T {
     if (this.depth === 0) throw new MohaqError('INTERNAL', 'kernel working arrays must be allocated inside kernels.scope()');
     if (!Number.isInteger(n) || n < 0) throw invalidParameter('array length', 'a non-negative integer', n);
     const bytes = n * ctor.BYTES_PER_ELEMENT;
     const ptr = this.stackAlloc(bytes);
-    this.bytes.fill(0, ptr, ptr + bytes);
+    if (zero) this.bytes.fill(0, ptr, ptr + bytes);
     return new ctor(this.memory.buffer, ptr, n);
   }
 
-  f32(n: number): Float32Array {
-    return this.alloc(n, Float32Array);
+  f32(n: number, zero = true): Float32Array {
+    return this.alloc(n, Float32Array, zero);
   }
-  i32(n: number): Int32Array {
-    return this.alloc(n, Int32Array);
+  i32(n: number, zero = true): Int32Array {
+    return this.alloc(n, Int32Array, zero);
   }
-  i16(n: number): Int16Array {
-    return this.alloc(n, Int16Array);
+  i16(n: number, zero = true): Int16Array {
+    return this.alloc(n, Int16Array, zero);
   }
-  i8(n: number): Int8Array {
-    return this.alloc(n, Int8Array);
+  i8(n: number, zero = true): Int8Array {
+    return this.alloc(n, Int8Array, zero);
   }
 
   private heapAlloc(bytes: number): number {
@@ -258,7 +260,7 @@ export class WasmKernels implements Kernels, CellKernels {
   private input(arr: AnyTyped, len: number): number {
     if (this.resident(arr)) return arr.byteOffset;
     const bytes = len * arr.BYTES_PER_ELEMENT;
-    const ptr = this.stackAlloc(bytes + 16);
+    const ptr = this.stackAlloc(bytes + SLACK);
     this.bytes.set(new Uint8Array(arr.buffer, arr.byteOffset, bytes), ptr);
     return ptr;
   }
@@ -266,7 +268,7 @@ export class WasmKernels implements Kernels, CellKernels {
   /** Pointer for an output of `len` elements; foreign arrays are staged and copied back by `finish`. */
   private output(st: Staging, arr: AnyTyped, len: number, readsToo: boolean): number {
     if (this.resident(arr)) return arr.byteOffset;
-    const ptr = readsToo ? this.input(arr, len) : this.stackAlloc(len * arr.BYTES_PER_ELEMENT + 16);
+    const ptr = readsToo ? this.input(arr, len) : this.stackAlloc(len * arr.BYTES_PER_ELEMENT + SLACK);
     st.outputs.push({ arr, ptr, len });
     return ptr;
   }
@@ -329,7 +331,8 @@ export class WasmKernels implements Kernels, CellKernels {
         this.f32v.fill(0, pbias >> 2, (pbias >> 2) + Math.ceil(n / 8) * 8);
         this.f32v.set(opts.bias.subarray(0, n), pbias >> 2);
       }
-      this.x.gemm_f32(pa, lda, m, k, p.ptr, n, pc, ldc, pbias, opts.accumulate ? 1 : 0);
+      const f = opts.fixedFrac;
+      this.x.gemm_f32(pa, lda, m, k, p.ptr, n, pc, ldc, pbias, opts.accumulate ? 1 : 0, f === undefined ? 0 : 1, f === undefined ? 1 : 2 ** f, f === undefined ? 1 : 2 ** -f);
     });
   }
 
@@ -346,7 +349,7 @@ export class WasmKernels implements Kernels, CellKernels {
       this.x.transpose_f32(pa, m, k, k, at);
       const packed = this.stackAlloc(Math.ceil(n / 8) * m * 32);
       this.x.pack_f32(pb, m, n, n, 0, packed);
-      this.x.gemm_f32(at, m, k, m, packed, n, pc, n, 0, accumulate ? 1 : 0);
+      this.x.gemm_f32(at, m, k, m, packed, n, pc, n, 0, accumulate ? 1 : 0, 0, 1, 1);
     });
   }
 

@@ -17,7 +17,7 @@
  */
 
 import { cellsWat } from './cells-wat.js';
-import { expExpr, expLocals } from './math-wat.js';
+import { expExpr, expLocals, splat } from './math-wat.js';
 import { deltaWat } from './delta-wat.js';
 
 const PANEL = 8; // columns per packed panel
@@ -226,6 +226,8 @@ function gemmF32Tile(R: number): string {
     )
     .join('');
   const zero = rows.map((r) => `(local.set $acc${r}0 (v128.const i64x2 0 0)) (local.set $acc${r}1 (v128.const i64x2 0 0))`).join(' ');
+  const fix = (v: string) =>
+    `(f32x4.mul (f32x4.min (f32x4.max (f32x4.nearest (f32x4.mul ${v} (f32x4.splat (local.get $fs)))) ${splat('-32768')}) ${splat('32767')}) (f32x4.splat (local.get $fi)))`;
   const store = rows
     .map(
       (r) => `
@@ -233,22 +235,27 @@ function gemmF32Tile(R: number): string {
       (if (local.get $bias) (then
         (local.set $acc${r}0 (f32x4.add (local.get $acc${r}0) (v128.load (local.get $biasp))))
         (local.set $acc${r}1 (f32x4.add (local.get $acc${r}1) (v128.load offset=16 (local.get $biasp))))))
+      ;; a partial tile reads (never writes) past its last column: the host keeps slack after every array
+      (if (local.get $accumulate) (then
+        (local.set $acc${r}0 (f32x4.add (local.get $acc${r}0) (v128.load (local.get $c${r}))))
+        (local.set $acc${r}1 (f32x4.add (local.get $acc${r}1) (v128.load offset=16 (local.get $c${r}))))))
+      (if (local.get $fixed) (then
+        (local.set $acc${r}0 ${fix(`(local.get $acc${r}0)`)})
+        (local.set $acc${r}1 ${fix(`(local.get $acc${r}1)`)})))
       (if (i32.eq (local.get $ncols) (i32.const 8))
         (then
-          (if (local.get $accumulate) (then
-            (local.set $acc${r}0 (f32x4.add (local.get $acc${r}0) (v128.load (local.get $c${r}))))
-            (local.set $acc${r}1 (f32x4.add (local.get $acc${r}1) (v128.load offset=16 (local.get $c${r}))))))
           (v128.store (local.get $c${r}) (local.get $acc${r}0))
           (v128.store offset=16 (local.get $c${r}) (local.get $acc${r}1)))
         (else
           (v128.store (global.get $spill) (local.get $acc${r}0))
           (v128.store offset=16 (global.get $spill) (local.get $acc${r}1))
-          (call $store_partial (local.get $c${r}) (local.get $ncols) (local.get $accumulate))))`,
+          (call $store_partial (local.get $c${r}) (local.get $ncols) (i32.const 0))))`,
     )
     .join('');
   return `
   (func $gemm_f32_tile${R} (param $a i32) (param $lda i32) (param $i i32) (param $k i32) (param $bpanel i32)
         (param $c i32) (param $ldc i32) (param $col i32) (param $ncols i32) (param $bias i32) (param $biasp i32) (param $accumulate i32)
+        (param $fixed i32) (param $fs f32) (param $fi f32)
     (local $x v128) (local $b0 v128) (local $b1 v128) (local $bp i32) (local $kk i32) ${decl}
     ${zero}
     ${setA}
@@ -279,9 +286,10 @@ function gemmF32(): string {
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $l))))
   ${[1, 2, 3, 4].map(gemmF32Tile).join('')}
-  ;; C[m x n] (+)= A[m x k] . Bp (+ bias); bias points at a panel-padded copy (or 0)
+  ;; C[m x n] (+)= A[m x k] . Bp (+ bias), rounded to 16-bit fixed point (scale fs = 2^f, fi = 2^-f)
+  ;; when fixed; bias points at a panel-padded copy (or 0)
   (func $gemm_f32 (export "gemm_f32") (param $a i32) (param $lda i32) (param $m i32) (param $k i32) (param $bp i32) (param $n i32)
-        (param $c i32) (param $ldc i32) (param $bias i32) (param $accumulate i32)
+        (param $c i32) (param $ldc i32) (param $bias i32) (param $accumulate i32) (param $fixed i32) (param $fs f32) (param $fi f32)
     (local $i0 i32) (local $iend i32) (local $p i32) (local $panels i32) (local $bpanel i32) (local $col i32)
     (local $ncols i32) (local $i i32) (local $rest i32) (local $biasp i32)
     (local.set $panels (i32.shr_u (i32.add (local.get $n) (i32.const ${PANEL - 1})) (i32.const 3)))
@@ -301,19 +309,19 @@ function gemmF32(): string {
         (block $idone (loop $il
           (br_if $idone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $iend)))
           (call $gemm_f32_tile4 (local.get $a) (local.get $lda) (local.get $i) (local.get $k) (local.get $bpanel)
-            (local.get $c) (local.get $ldc) (local.get $col) (local.get $ncols) (local.get $bias) (local.get $biasp) (local.get $accumulate))
+            (local.get $c) (local.get $ldc) (local.get $col) (local.get $ncols) (local.get $bias) (local.get $biasp) (local.get $accumulate) (local.get $fixed) (local.get $fs) (local.get $fi))
           (local.set $i (i32.add (local.get $i) (i32.const 4)))
           (br $il)))
         (local.set $rest (i32.sub (local.get $iend) (local.get $i)))
         (if (i32.eq (local.get $rest) (i32.const 3)) (then
           (call $gemm_f32_tile3 (local.get $a) (local.get $lda) (local.get $i) (local.get $k) (local.get $bpanel)
-            (local.get $c) (local.get $ldc) (local.get $col) (local.get $ncols) (local.get $bias) (local.get $biasp) (local.get $accumulate))))
+            (local.get $c) (local.get $ldc) (local.get $col) (local.get $ncols) (local.get $bias) (local.get $biasp) (local.get $accumulate) (local.get $fixed) (local.get $fs) (local.get $fi))))
         (if (i32.eq (local.get $rest) (i32.const 2)) (then
           (call $gemm_f32_tile2 (local.get $a) (local.get $lda) (local.get $i) (local.get $k) (local.get $bpanel)
-            (local.get $c) (local.get $ldc) (local.get $col) (local.get $ncols) (local.get $bias) (local.get $biasp) (local.get $accumulate))))
+            (local.get $c) (local.get $ldc) (local.get $col) (local.get $ncols) (local.get $bias) (local.get $biasp) (local.get $accumulate) (local.get $fixed) (local.get $fs) (local.get $fi))))
         (if (i32.eq (local.get $rest) (i32.const 1)) (then
           (call $gemm_f32_tile1 (local.get $a) (local.get $lda) (local.get $i) (local.get $k) (local.get $bpanel)
-            (local.get $c) (local.get $ldc) (local.get $col) (local.get $ncols) (local.get $bias) (local.get $biasp) (local.get $accumulate))))
+            (local.get $c) (local.get $ldc) (local.get $col) (local.get $ncols) (local.get $bias) (local.get $biasp) (local.get $accumulate) (local.get $fixed) (local.get $fs) (local.get $fi))))
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (br $pl)))
       (local.set $i0 (local.get $iend))
