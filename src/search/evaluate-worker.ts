@@ -25,6 +25,8 @@ export interface SearchWorkerInit {
   opt: OptSubsetOptions;
   calibration: Calibration;
   quant: QuantOptions;
+  /** Layer-output cache of the base model's evaluator, bytes (beacons keep the evaluator default). */
+  baseCacheBytes?: number;
 }
 
 export interface GenomeTask {
@@ -67,7 +69,8 @@ function evaluatorFor<E>(cache: Map<string, E>, id: string, path: string | undef
   const set = storeSplit(store, setup.split, setup.opt);
   // Every model (base or beacon) is scored with the base model's calibration: a beacon's weights are
   // re-quantized to the candidate's bits, its activation ranges are those of the same network.
-  ev = make(model, set, { calibration: setup.calibration, decoder: resolveDecoder(model, store, file), quant: setup.quant });
+  const cacheBytes = id === 'base' ? setup.baseCacheBytes : undefined;
+  ev = make(model, set, { calibration: setup.calibration, decoder: resolveDecoder(model, store, file), quant: setup.quant, ...(cacheBytes ? { cacheBytes } : {}) });
   cache.set(id, ev);
   return ev;
 }

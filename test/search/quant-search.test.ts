@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createModel } from '../../src/nn/model.js';
 import { saveModel } from '../../src/nn/io.js';
 import { allGenomes, buildGenes, decodeGenome, encodeGenome, spaceSize } from '../../src/search/genes.js';
-import { resumeQuantSearch, runQuantSearch } from '../../src/search/quant-search.js';
+import { balancedChunks, resumeQuantSearch, runQuantSearch } from '../../src/search/quant-search.js';
 import { readRunDir } from '../../src/search/run-dir.js';
 import { builtinPlatform } from '../../src/hw/platforms/index.js';
 import { Rng } from '../../src/util/rng.js';
@@ -189,4 +189,16 @@ test('an interrupted exhaustive search resumes without evaluating a genome twice
   assert.equal(rows.length, 81);
   assert.equal(new Set(rows.map((r) => r.genome.join(','))).size, 81);
   assert.deepEqual(rows.map((r) => r.index), rows.map((_, i) => i));
+});
+
+test('balancedChunks: consecutive chunks, a multiple of the worker count, sizes within one', () => {
+  const sizes = (n: number, max: number, threads: number) => balancedChunks([...Array(n).keys()], max, threads).map((c) => c.length);
+  assert.deepEqual(sizes(10, 2, 2), [2, 2, 2, 2, 1, 1]);
+  assert.deepEqual(sizes(40, 2, 2), Array(20).fill(2));
+  assert.deepEqual(sizes(7, 2, 2), [2, 2, 2, 1]);
+  assert.deepEqual(sizes(1, 2, 2), [1]);
+  assert.deepEqual(sizes(0, 2, 2), []);
+  assert.deepEqual(sizes(6561, Infinity, 2), [3281, 3280]);
+  assert.deepEqual(sizes(10, 3, 4), [3, 3, 2, 2]);
+  assert.deepEqual(balancedChunks([...Array(5).keys()], 2, 2).flat(), [0, 1, 2, 3, 4]);
 });

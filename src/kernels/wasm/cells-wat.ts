@@ -9,7 +9,7 @@
  * a buffer of ones for an absent dropout mask, a scratch buffer for an absent gradient output.
  */
 
-import { expLocals, sigmoidExpr } from './math-wat.js';
+import { expLocals, fixedPointExpr, sigmoidExpr } from './math-wat.js';
 
 interface Lane {
   /** bytes per step of j */
@@ -48,8 +48,7 @@ const oneMinus = (x: string) => sub(ONE4, x);
 
 const FX_PARAMS = '(param $fsig f32) (param $fsigi f32) (param $fcand f32) (param $fcandi f32) (param $fstate f32) (param $fstatei f32) (param $fout f32) (param $fouti f32)';
 /** 16-bit fixed point, inline (a call per vector costs more than the rounding itself). */
-const fix = (x: string, kind: 'sig' | 'cand' | 'state' | 'out') =>
-  `(f32x4.mul (f32x4.min (f32x4.max (f32x4.nearest (f32x4.mul ${x} (f32x4.splat (local.get $f${kind})))) (v128.const f32x4 -32768 -32768 -32768 -32768)) (v128.const f32x4 32767 32767 32767 32767)) (f32x4.splat (local.get $f${kind}i)))`;
+const fix = (x: string, kind: 'sig' | 'cand' | 'state' | 'out') => fixedPointExpr(x, `(f32x4.splat (local.get $f${kind}))`, `(f32x4.splat (local.get $f${kind}i))`);
 
 /** The j loop over H units of one row: vector part, then the scalar tail. */
 function unitLoop(body: (L: Lane) => string): string {

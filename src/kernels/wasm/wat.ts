@@ -17,7 +17,7 @@
  */
 
 import { cellsWat } from './cells-wat.js';
-import { expExpr, expLocals, splat } from './math-wat.js';
+import { expExpr, expLocals, fixedPointExpr } from './math-wat.js';
 import { deltaWat } from './delta-wat.js';
 
 const PANEL = 8; // columns per packed panel
@@ -226,8 +226,7 @@ function gemmF32Tile(R: number): string {
     )
     .join('');
   const zero = rows.map((r) => `(local.set $acc${r}0 (v128.const i64x2 0 0)) (local.set $acc${r}1 (v128.const i64x2 0 0))`).join(' ');
-  const fix = (v: string) =>
-    `(f32x4.mul (f32x4.min (f32x4.max (f32x4.nearest (f32x4.mul ${v} (f32x4.splat (local.get $fs)))) ${splat('-32768')}) ${splat('32767')}) (f32x4.splat (local.get $fi)))`;
+  const fix = (v: string) => fixedPointExpr(v, '(f32x4.splat (local.get $fs))', '(f32x4.splat (local.get $fi))');
   const store = rows
     .map(
       (r) => `
@@ -653,8 +652,7 @@ export function kernelsWat(spillAddress: number): string {
   ${quantizers()}
   ${mapF32(
     'fixed_point',
-    (x) =>
-      `(f32x4.mul (f32x4.min (f32x4.max (f32x4.nearest (f32x4.mul ${x} (f32x4.splat (local.get $s)))) (v128.const f32x4 -32768 -32768 -32768 -32768)) (v128.const f32x4 32767 32767 32767 32767)) (f32x4.splat (local.get $inv)))`,
+    (x) => fixedPointExpr(x, '(f32x4.splat (local.get $s))', '(f32x4.splat (local.get $inv))'),
     '(param $s f32) (param $inv f32)',
   )}
   ${rowOps()}
