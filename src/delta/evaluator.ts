@@ -38,6 +38,7 @@ import { QUANTIZATION_METADATA_KEY } from '../quant/quantize-model.js';
 import { SetScorer, scoreBatch } from '../quant/scoring.js';
 import type { EvaluationResult } from '../quant/scoring.js';
 import { MohaqError, invalidParameter } from '../util/errors.js';
+import { LruCache } from '../util/lru.js';
 import { DeltaHook } from './hook.js';
 import type { PartCounter } from './hook.js';
 import { summarizeDelta } from './stats.js';
@@ -69,7 +70,6 @@ export interface DeltaResult extends EvaluationResult, DeltaSummary {
 interface CachedLayer {
   outputs: Float32Array[];
   counters: PartCounter[];
-  bytes: number;
 }
 
 export class DeltaEvaluator {
@@ -77,11 +77,9 @@ export class DeltaEvaluator {
   private readonly matrices: string[];
   private readonly matricesByLayer: string[][];
   private readonly fcName: string;
-  private readonly layers = new Map<string, CachedLayer>();
-  private readonly results = new Map<string, DeltaResult>();
-  private cachedBytes = 0;
-  private readonly maxBytes: number;
-  private readonly maxResults: number;
+  /** Bounded in bytes. */
+  private readonly layers: LruCache<CachedLayer>;
+  private readonly results: LruCache<DeltaResult>;
   private denseEvaluator: GenomeEvaluator | null = null;
 
   constructor(
@@ -101,8 +99,8 @@ export class DeltaEvaluator {
     this.matrices = matrices.map((m) => m.name);
     this.matricesByLayer = model.arch.layers.map((l) => matrices.filter((m) => m.layer === l.index).map((m) => m.name));
     this.fcName = matrices.find((m) => m.kind === 'output')!.name;
-    this.maxBytes = opts.cacheBytes ?? 512 * 1024 * 1024;
-    this.maxResults = opts.resultCache ?? 4096;
+    this.layers = new LruCache(opts.cacheBytes ?? 512 * 1024 * 1024);
+    this.results = new LruCache(opts.resultCache ?? 4096);
   }
 
   /** Matrix names in forward order. */
@@ -143,8 +141,6 @@ export class DeltaEvaluator {
     const fullKey = `${keys[keys.length - 1] ?? ''};${this.fcName}=${fc.w}/${fc.a}@${th[this.fcName]}`;
     const hit = this.results.get(fullKey);
     if (hit) {
-      this.results.delete(fullKey);
-      this.results.set(fullKey, hit);
       return { ...hit, reusedLayers: keys.length, cached: true, seconds: (performance.now() - t0) / 1000 };
     }
 
@@ -152,7 +148,7 @@ export class DeltaEvaluator {
     // the longest prefix of layers whose outputs (and counts) are all cached
     let start = 0;
     while (start < L && this.layers.has(keys[start]!)) start++;
-    const reused = Array.from({ length: start }, (_, i) => this.touch(keys[i]!));
+    const reused = Array.from({ length: start }, (_, i) => this.layers.get(keys[i]!)!);
     const from = start > 0 ? reused[start - 1]! : null;
     const hook = new DeltaHook(model, assignment, this.opts.calibration, th, { quant: this.opts.quant });
     const k = kernels();
@@ -185,14 +181,14 @@ export class DeltaEvaluator {
     const counters = [...hook.counters.values()];
     fresh.forEach((outputs, j) => {
       const layer = start + j;
-      this.store(keys[layer]!, outputs, counters.filter((c) => c.layer === layer).map((c) => ({ ...c })));
+      const layerCounters = counters.filter((c) => c.layer === layer).map((c) => ({ ...c }));
+      this.layers.set(keys[layer]!, { outputs, counters: layerCounters }, outputs.reduce((s, o) => s + o.byteLength, 0));
     });
     // counters of reused layers come from the cache; the hook counted only the layers it ran (and FC)
     const all = [...reused.flatMap((e) => e.counters), ...counters.filter((c) => c.layer < 0 || c.layer >= start)];
     const summary = summarizeDelta(model, assignment, th, all);
     const result: DeltaResult = { ...scorer.result((performance.now() - t0) / 1000), ...summary, reusedLayers: start, cached: false };
     this.results.set(fullKey, result);
-    if (this.results.size > this.maxResults) this.results.delete(this.results.keys().next().value!);
     return result;
   }
 
@@ -203,43 +199,17 @@ export class DeltaEvaluator {
       decoder: this.opts.decoder,
       quant: { ...this.opts.quant, integer: true },
       batchFrames: this.opts.batchFrames,
-      cacheBytes: Math.floor(this.maxBytes / 4),
+      cacheBytes: Math.floor(this.layers.maxWeight / 4),
     });
     const r = this.denseEvaluator.evaluate(bits);
     const { reusedLayers: _r, cached: _c, ...result } = r;
     return result;
   }
 
-  /** A cached layer, marked most recently used. */
-  private touch(key: string): CachedLayer {
-    const e = this.layers.get(key)!;
-    this.layers.delete(key);
-    this.layers.set(key, e);
-    return e;
-  }
-
-  private store(key: string, outputs: Float32Array[], counters: PartCounter[]): void {
-    const bytes = outputs.reduce((s, o) => s + o.byteLength, 0);
-    if (bytes > this.maxBytes) return;
-    const old = this.layers.get(key);
-    if (old) {
-      this.layers.delete(key);
-      this.cachedBytes -= old.bytes;
-    }
-    while (this.cachedBytes + bytes > this.maxBytes && this.layers.size > 0) {
-      const [oldest, e] = this.layers.entries().next().value!;
-      this.layers.delete(oldest);
-      this.cachedBytes -= e.bytes;
-    }
-    this.layers.set(key, { outputs, counters, bytes });
-    this.cachedBytes += bytes;
-  }
-
   /** Drops cached layer outputs and results (e.g. after the model's parameters changed). */
   clear(): void {
     this.layers.clear();
     this.results.clear();
-    this.cachedBytes = 0;
     this.denseEvaluator?.clear();
   }
 }

@@ -25,6 +25,7 @@ import { linearForward } from '../nn/linear.js';
 import type { Model } from '../nn/model.js';
 import { sruForward } from '../nn/sru.js';
 import { invalidParameter } from '../util/errors.js';
+import { LruCache } from '../util/lru.js';
 import { createPool } from '../util/pool.js';
 import type { JobPool } from '../util/pool.js';
 import { siblingModule } from '../util/workers.js';
@@ -69,21 +70,13 @@ export interface GenomeEvaluatorStats {
   cachedBytes: number;
 }
 
-/** Cached outputs of one layer for one bits prefix: one array per batch (rows x layer output). */
-interface CachedOutputs {
-  outputs: Float32Array[];
-  bytes: number;
-}
-
 export class GenomeEvaluator {
   private readonly batches: Batch[];
   private readonly matricesByLayer: string[][];
   private readonly fcName: string;
-  private readonly outputs = new Map<string, CachedOutputs>();
-  private readonly results = new Map<string, EvaluationResult>();
-  private cachedBytes = 0;
-  private readonly maxBytes: number;
-  private readonly maxResults: number;
+  /** Outputs of a layer by bits prefix, one array per batch (rows x layer output); bounded in bytes. */
+  private readonly outputs: LruCache<Float32Array[]>;
+  private readonly results: LruCache<EvaluationResult>;
   private readonly counters = { evaluations: 0, cachedResults: 0, reusedLayers: 0, layerPasses: 0 };
 
   constructor(
@@ -99,8 +92,8 @@ export class GenomeEvaluator {
     const matrices = listMatrices(model.arch);
     this.matricesByLayer = model.arch.layers.map((l) => matrices.filter((m) => m.layer === l.index).map((m) => m.name));
     this.fcName = matrices.find((m) => m.kind === 'output')!.name;
-    this.maxBytes = opts.cacheBytes ?? 512 * 1024 * 1024;
-    this.maxResults = opts.resultCache ?? 4096;
+    this.outputs = new LruCache(opts.cacheBytes ?? 512 * 1024 * 1024);
+    this.results = new LruCache(opts.resultCache ?? 4096);
   }
 
   /** Keys of the bits prefixes: key[i] fixes everything layer i's output depends on. */
@@ -126,15 +119,13 @@ export class GenomeEvaluator {
     const hit = this.results.get(fullKey);
     if (hit) {
       this.counters.cachedResults++;
-      this.results.delete(fullKey);
-      this.results.set(fullKey, hit);
       return { ...hit, reusedLayers: keys.length, cached: true, seconds: (performance.now() - t0) / 1000 };
     }
 
     const L = model.arch.layers.length;
     let start = L;
     while (start > 0 && !this.outputs.has(keys[start - 1]!)) start--;
-    const from = start > 0 ? this.touch(keys[start - 1]!) : null;
+    const from = start > 0 ? this.outputs.get(keys[start - 1]!)! : null;
     const hook = createQuantHook(model, assignment, this.opts.calibration, this.opts.quant);
     const k = kernels();
     const scorer = new SetScorer(this.set);
@@ -146,7 +137,7 @@ export class GenomeEvaluator {
       hook.beginBatch?.(model, { ...seq, train: false });
       try {
         k.scope(() => {
-          let x = from ? from.outputs[bi]! : batch.x;
+          let x = from ? from[bi]! : batch.x;
           for (let i = start; i < L; i++) {
             const l = model.arch.layers[i]!;
             const out = k.f32(rows * l.outputSize, false); // the layer writes every row, padding included
@@ -165,47 +156,20 @@ export class GenomeEvaluator {
     });
     this.counters.reusedLayers += start;
     this.counters.layerPasses += L - start;
-    fresh.forEach((outputs, j) => this.store(keys[start + j]!, outputs));
+    fresh.forEach((outputs, j) => this.outputs.set(keys[start + j]!, outputs, outputs.reduce((s, o) => s + o.byteLength, 0)));
     const result = scorer.result((performance.now() - t0) / 1000);
     this.results.set(fullKey, result);
-    if (this.results.size > this.maxResults) this.results.delete(this.results.keys().next().value!);
     return { ...result, reusedLayers: start, cached: false };
   }
 
-  /** A cached entry, marked most recently used. */
-  private touch(key: string): CachedOutputs {
-    const e = this.outputs.get(key)!;
-    this.outputs.delete(key);
-    this.outputs.set(key, e);
-    return e;
-  }
-
-  private store(key: string, outputs: Float32Array[]): void {
-    const bytes = outputs.reduce((s, o) => s + o.byteLength, 0);
-    if (bytes > this.maxBytes) return;
-    const old = this.outputs.get(key);
-    if (old) {
-      this.outputs.delete(key);
-      this.cachedBytes -= old.bytes;
-    }
-    while (this.cachedBytes + bytes > this.maxBytes && this.outputs.size > 0) {
-      const [oldest, e] = this.outputs.entries().next().value!;
-      this.outputs.delete(oldest);
-      this.cachedBytes -= e.bytes;
-    }
-    this.outputs.set(key, { outputs, bytes });
-    this.cachedBytes += bytes;
-  }
-
   stats(): GenomeEvaluatorStats {
-    return { ...this.counters, cachedOutputs: this.outputs.size, cachedBytes: this.cachedBytes };
+    return { ...this.counters, cachedOutputs: this.outputs.size, cachedBytes: this.outputs.weight };
   }
 
   /** Drops cached layer outputs and results (e.g. after the model's parameters changed). */
   clear(): void {
     this.outputs.clear();
     this.results.clear();
-    this.cachedBytes = 0;
   }
 }
 

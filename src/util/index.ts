@@ -10,3 +10,4 @@ export { spawnWorker, workerEntry, siblingModule } from './workers.js';
 export { parseSize, formatBytes } from './units.js';
 export { createPool } from './pool.js';
 export type { JobPool, WorkerModule } from './pool.js';
+export { LruCache } from './lru.js';
