@@ -347,7 +347,10 @@ function encodeInt(levels: Levels, held: Int32Array, K: number, threshold: numbe
   return e;
 }
 
-/** encodeInt for the f64 kernel (16-bit codes or float levels; differences exact in f64). */
+/**
+ * encodeInt for the f64 kernel (16-bit codes or float levels; differences exact in f64). A twin rather
+ * than a generic: each hot loop then sees one typed-array kind and V8 keeps it monomorphic.
+ */
 function encodeFloat(levels: Levels, held: Float64Array, K: number, threshold: number, count: number, row: Int32Array, slot: Int32Array, real: Uint8Array, start: Int32Array, index: Int32Array, delta: Float64Array): number {
   let e = 0;
   start[0] = 0;

@@ -19,24 +19,19 @@ export function register(program: Command): void {
     .action(async (flags: { out: string; quick?: boolean; workers?: number; cache?: string; force?: boolean; png?: boolean; json?: boolean }) => {
       const { runDemo, formatDemoSummary } = await import('../../demo/index.js');
       const { autoProgress } = await import('../../util/progress.js');
-      const controller = new AbortController();
-      const onSignal = () => {
-        if (controller.signal.aborted) process.exit(130);
-        process.stderr.write('\nstopping after the current generation (Ctrl-C again to quit at once); run mohaq demo again to continue\n');
-        controller.abort();
-      };
-      process.on('SIGINT', onSignal);
-      const summary = await runDemo({
-        out: flags.out,
-        quick: flags.quick ?? false,
-        ...(flags.workers ? { workers: flags.workers } : {}),
-        ...(flags.cache ? { cacheDir: flags.cache } : {}),
-        force: flags.force ?? false,
-        png: flags.png ?? false,
-        progress: autoProgress(),
-        signal: controller.signal,
-      });
-      process.off('SIGINT', onSignal);
+      const { withInterrupts } = await import('../interrupt.js');
+      const summary = await withInterrupts('stopping after the current generation; run mohaq demo again to continue', (signal) =>
+        runDemo({
+          out: flags.out,
+          quick: flags.quick ?? false,
+          ...(flags.workers ? { workers: flags.workers } : {}),
+          ...(flags.cache ? { cacheDir: flags.cache } : {}),
+          force: flags.force ?? false,
+          png: flags.png ?? false,
+          progress: autoProgress(),
+          signal,
+        }),
+      );
       process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatDemoSummary(summary));
     });
 }

@@ -58,20 +58,19 @@ export function register(program: Command): void {
       const { invalidParameter } = await import('../../util/errors.js');
       const { autoProgress } = await import('../../util/progress.js');
       const { retrainFromStore } = await import('../../train/retrain.js');
-      if (!flags.bits) throw invalidParameter('--bits', 'the bits spec to retrain for (e.g. "*=4/4")', undefined);
-      const controller = new AbortController();
-      const onSignal = () => controller.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        const r = await retrainFromStore({
+      const bits = flags.bits;
+      if (!bits) throw invalidParameter('--bits', 'the bits spec to retrain for (e.g. "*=4/4")', undefined);
+      const quant = await quantOptionsOf(flags);
+      const { withInterrupts } = await import('../interrupt.js');
+      const r = await withInterrupts('stopping after the current batch', (signal) =>
+        retrainFromStore({
           model: flags.model,
           data: flags.data,
           out: flags.out,
-          bits: flags.bits,
+          bits,
           calibration: flags.calibration,
           opt: { size: flags.optSize, seed: flags.optSeed },
-          quant: await quantOptionsOf(flags),
+          quant,
           epochs: flags.epochs,
           seed: flags.seed,
           workers: flags.workers,
@@ -85,24 +84,21 @@ export function register(program: Command): void {
           log: flags.log,
           command: `mohaq ${process.argv.slice(2).join(' ')}`,
           progress: autoProgress(),
-          signal: controller.signal,
-        });
-        if (flags.json) {
-          const { history: _h, ...rest } = r;
-          process.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
-          return;
-        }
-        const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
-        const row = (name: string, b: { fer: number; per: number }, a: { fer: number; per: number }) => `  ${name.padEnd(4)} FER ${pct(b.fer)} -> ${pct(a.fer)}  PER ${pct(b.per)} -> ${pct(a.per)}\n`;
-        process.stdout.write(
-          `${r.out}: retrained for ${r.bits}, best epoch ${r.bestEpoch}/${r.epochs} (${r.trainSeconds.toFixed(0)} s)\n` +
-            row('dev', r.before.dev, r.after.dev) +
-            (r.before.test && r.after.test ? row('test', r.before.test, r.after.test) : '') +
-            `  log ${r.log}\n`,
-        );
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+          signal,
+        }),
+      );
+      if (flags.json) {
+        const { history: _h, ...rest } = r;
+        process.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
+        return;
       }
+      const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+      const row = (name: string, b: { fer: number; per: number }, a: { fer: number; per: number }) => `  ${name.padEnd(4)} FER ${pct(b.fer)} -> ${pct(a.fer)}  PER ${pct(b.per)} -> ${pct(a.per)}\n`;
+      process.stdout.write(
+        `${r.out}: retrained for ${r.bits}, best epoch ${r.bestEpoch}/${r.epochs} (${r.trainSeconds.toFixed(0)} s)\n` +
+          row('dev', r.before.dev, r.after.dev) +
+          (r.before.test && r.after.test ? row('test', r.before.test, r.after.test) : '') +
+          `  log ${r.log}\n`,
+      );
     });
 }

@@ -79,21 +79,12 @@ export function register(program: Command): void {
       const { invalidParameter } = await import('../../util/errors.js');
       const { autoProgress } = await import('../../util/progress.js');
       const search = await import('../../search/quant-search.js');
-      const controller = new AbortController();
-      let interrupts = 0;
-      const onSignal = () => {
-        interrupts++;
-        if (interrupts > 1) process.exit(130);
-        process.stderr.write('\nstopping after the current generation (Ctrl-C again to quit at once; resume with --resume)\n');
-        controller.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      const { withInterrupts } = await import('../interrupt.js');
       const progress = autoProgress();
-      let result;
-      if (flags.resume) {
-        result = await search.resumeQuantSearch(flags.resume, { ...(flags.workers ? { workers: flags.workers } : {}), progress, signal: controller.signal });
-      } else {
+      const result = await withInterrupts('stopping after the current generation; resume with --resume', async (signal) => {
+        if (flags.resume) {
+          return search.resumeQuantSearch(flags.resume, { ...(flags.workers ? { workers: flags.workers } : {}), progress, signal });
+        }
         for (const [flag, v] of [
           ['--model', flags.model],
           ['--data', flags.data],
@@ -103,7 +94,7 @@ export function register(program: Command): void {
           if (!v) throw invalidParameter(flag, 'a value (or --resume RUN_DIR)', undefined);
         }
         const { parseSkipCandidate } = await import('../../quant/options.js');
-        result = await search.runQuantSearch({
+        return search.runQuantSearch({
           model: flags.model!,
           data: flags.data!,
           platform: flags.platform!,
@@ -138,11 +129,9 @@ export function register(program: Command): void {
           overwrite: flags.force ?? false,
           progress,
           command: `mohaq ${process.argv.slice(2).join(' ')}`,
-          signal: controller.signal,
+          signal,
         });
-      }
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;

@@ -59,12 +59,9 @@ export function register(program: Command): void {
       const { trainFromStore } = await import('../../train/run.js');
       const curriculum = parseCurriculum(flags.curriculum, (e, v) => invalidParameter('--curriculum', e, v));
       if (flags.monoWeight !== undefined && !flags.monoData) throw invalidParameter('--mono-weight', 'to be used with --mono-data', flags.monoWeight);
-      const controller = new AbortController();
-      const onSignal = () => controller.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        const r = await trainFromStore({
+      const { withInterrupts } = await import('../interrupt.js');
+      const r = await withInterrupts('stopping after the current batch', (signal) =>
+        trainFromStore({
           arch: flags.arch,
           data: flags.data,
           out: flags.out,
@@ -86,24 +83,21 @@ export function register(program: Command): void {
           log: flags.log,
           command: `mohaq ${process.argv.slice(2).join(' ')}`,
           progress: autoProgress(),
-          signal: controller.signal,
-        });
-        if (flags.json) {
-          const { history: _h, ...rest } = r;
-          process.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
-          return;
-        }
-        const pct = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${(100 * v).toFixed(1)}%`);
-        process.stdout.write(
-          `${r.out}: ${r.parameters} parameters, best epoch ${r.bestEpoch}/${r.epochs}${r.stoppedEarly ? ` (stopped early: ${r.stoppedEarly})` : ''}\n` +
-            `  dev  FER ${pct(r.dev.fer)}  PER ${pct(r.dev.per)}\n` +
-            (r.test ? `  test FER ${pct(r.test.fer)}  PER ${pct(r.test.per)}\n` : '') +
-            (r.decoder ? `  phone loop: acoustic scale ${r.decoder.acousticScale}, insertion penalty ${r.decoder.insertionPenalty}\n` : '') +
-            `  training ${r.trainSeconds.toFixed(0)} s, scoring ${r.finishSeconds.toFixed(0)} s; log ${r.log}\n`,
-        );
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+          signal,
+        }),
+      );
+      if (flags.json) {
+        const { history: _h, ...rest } = r;
+        process.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
+        return;
       }
+      const pct = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${(100 * v).toFixed(1)}%`);
+      process.stdout.write(
+        `${r.out}: ${r.parameters} parameters, best epoch ${r.bestEpoch}/${r.epochs}${r.stoppedEarly ? ` (stopped early: ${r.stoppedEarly})` : ''}\n` +
+          `  dev  FER ${pct(r.dev.fer)}  PER ${pct(r.dev.per)}\n` +
+          (r.test ? `  test FER ${pct(r.test.fer)}  PER ${pct(r.test.per)}\n` : '') +
+          (r.decoder ? `  phone loop: acoustic scale ${r.decoder.acousticScale}, insertion penalty ${r.decoder.insertionPenalty}\n` : '') +
+          `  training ${r.trainSeconds.toFixed(0)} s, scoring ${r.finishSeconds.toFixed(0)} s; log ${r.log}\n`,
+      );
     });
 }
