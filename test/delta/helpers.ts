@@ -7,12 +7,11 @@ import { PhoneLoopDecoder } from '../../src/metrics/phone-loop.js';
 import type { Architecture } from '../../src/nn/arch.js';
 import { forward } from '../../src/nn/forward.js';
 import type { QuantHook } from '../../src/nn/hook.js';
-import { createModel } from '../../src/nn/model.js';
 import type { Model } from '../../src/nn/model.js';
 import { Rng } from '../../src/util/rng.js';
+import { DIM, LABELS, trainedLookingModel } from '../quant/helpers.js';
 
-export const LABELS = 48;
-export const DIM = 5;
+export { DIM, LABELS };
 
 /** Every cell, the SRU projection and skip matrix, both GRU conventions, uni- and bidirectional layers. */
 export const TINY: Record<string, Architecture> = {
@@ -22,16 +21,9 @@ export const TINY: Record<string, Architecture> = {
   ligru: { name: 'tiny-ligru', input: DIM, output: LABELS, layers: [{ type: 'ligru', hidden: 6 }, { type: 'ligru', hidden: 5, bidirectional: false }] },
 };
 
-/** A model with trained-looking parameters: random init, biases and BatchNorm statistics moved off (0, 1). */
+/** A model with trained-looking parameters (see the quant helpers). */
 export function tinyModel(cell: keyof typeof TINY, seed = 1): Model {
-  const model = createModel(TINY[cell]!, new Rng(seed));
-  const rng = new Rng(seed + 100);
-  for (const e of model.layout.entries) {
-    const v = model.params.subarray(e.offset, e.offset + e.size);
-    if (e.role === 'bn-mean' || e.role === 'bn-shift' || e.role === 'bias') for (let i = 0; i < v.length; i++) v[i] = rng.uniform(-0.3, 0.3);
-    if (e.role === 'bn-var' || e.role === 'bn-scale') for (let i = 0; i < v.length; i++) v[i] = rng.uniform(0.5, 1.5);
-  }
-  return model;
+  return trainedLookingModel(TINY[cell]!, seed);
 }
 
 /**

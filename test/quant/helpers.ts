@@ -20,7 +20,12 @@ export const TINY: Record<string, Architecture> = {
 
 /** A model with trained-looking weights: random init, BatchNorm statistics perturbed away from (0, 1). */
 export function tinyModel(cell: keyof typeof TINY, seed = 1): Model {
-  const model = createModel(TINY[cell]!, new Rng(seed));
+  return trainedLookingModel(TINY[cell]!, seed);
+}
+
+/** `arch` with random init, then biases and BatchNorm statistics moved off (0, 1) as training leaves them. */
+export function trainedLookingModel(arch: Architecture, seed = 1): Model {
+  const model = createModel(arch, new Rng(seed));
   const rng = new Rng(seed + 100);
   for (const e of model.layout.entries) {
     const v = model.params.subarray(e.offset, e.offset + e.size);
