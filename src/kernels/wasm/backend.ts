@@ -475,28 +475,25 @@ export class WasmKernels implements Kernels, CellKernels {
   }
 
   deltaProductI8(w: PackedDelta, rows: number, start: Int32Array, index: Int32Array, delta: Int32Array, acc: Int32Array, ldacc: number): void {
-    const p = this.ownRows(w, 'i8', 'deltaProductI8');
-    const entries = checkDeltaProduct('deltaProductI8', w, rows, start, index, delta, acc, ldacc);
-    if (rows === 0 || w.n === 0) return;
-    this.call((st) => {
-      const ps = this.input(start, rows + 1);
-      const pi = this.input(index, entries);
-      const pd = this.input(delta, entries);
-      const pa = this.output(st, acc, (rows - 1) * ldacc + w.n, true);
-      this.x.delta_product_i8(p.ptr, w.n, rows, ps, pi, pd, pa, ldacc);
-    });
+    this.deltaProduct('i8', w, rows, start, index, delta, acc, ldacc);
   }
 
   deltaProductF64(w: PackedDelta, rows: number, start: Int32Array, index: Int32Array, delta: Float64Array, acc: Float64Array, ldacc: number): void {
-    const p = this.ownRows(w, 'f32', 'deltaProductF64');
-    const entries = checkDeltaProduct('deltaProductF64', w, rows, start, index, delta, acc, ldacc);
+    this.deltaProduct('f32', w, rows, start, index, delta, acc, ldacc);
+  }
+
+  /** The int8 (i32 sums) or f32 (f64 sums) delta product: the same staging, its own WASM kernel. */
+  private deltaProduct(kind: 'i8' | 'f32', w: PackedDelta, rows: number, start: Int32Array, index: Int32Array, delta: Int32Array | Float64Array, acc: Int32Array | Float64Array, ldacc: number): void {
+    const op = kind === 'i8' ? 'deltaProductI8' : 'deltaProductF64';
+    const p = this.ownRows(w, kind, op);
+    const entries = checkDeltaProduct(op, w, rows, start, index, delta, acc, ldacc);
     if (rows === 0 || w.n === 0) return;
     this.call((st) => {
       const ps = this.input(start, rows + 1);
       const pi = this.input(index, entries);
       const pd = this.input(delta, entries);
       const pa = this.output(st, acc, (rows - 1) * ldacc + w.n, true);
-      this.x.delta_product_f64(p.ptr, w.n, rows, ps, pi, pd, pa, ldacc);
+      this.x[kind === 'i8' ? 'delta_product_i8' : 'delta_product_f64']!(p.ptr, w.n, rows, ps, pi, pd, pa, ldacc);
     });
   }
 
